@@ -1,0 +1,30 @@
+// An agent type becomes a file name (<dir>/<agent>.json), so it must be a plain, portable one.
+import { BufferError } from './errors';
+
+export const AGENT_NAME_RULE =
+  'an agent name is 1 to 64 characters of letters, digits, ".", "_" and "-", does not start with "." and is not a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)';
+
+const ALLOWED = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
+
+/** Why `name` is not a valid agent name, or undefined when it is. */
+export function agentNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `agent name must be a string; ${AGENT_NAME_RULE}`;
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  if (!ALLOWED.test(name)) return `invalid agent name ${shown}: ${AGENT_NAME_RULE}`;
+  // Windows also refuses a device name followed by an extension ("nul.txt") and a trailing dot.
+  const stem = name.split('.')[0];
+  if (WINDOWS_DEVICE.test(stem) || name.endsWith('.')) return `invalid agent name ${shown}: ${AGENT_NAME_RULE}`;
+  return undefined;
+}
+
+export function isValidAgentName(name: unknown): name is string {
+  return agentNameProblem(name) === undefined;
+}
+
+/** Returns the name when valid; throws BufferError('INVALID_AGENT_NAME') saying what is allowed. */
+export function assertAgentName(name: unknown): string {
+  const problem = agentNameProblem(name);
+  if (problem) throw new BufferError('INVALID_AGENT_NAME', problem);
+  return name as string;
+}

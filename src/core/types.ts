@@ -1,0 +1,84 @@
+// Public types of the buffer core, shared by the CLI, the extension and the benchmarks.
+import type { BufferData, BufferEntry } from './schema';
+
+/**
+ * How an entry becomes durable before `bufferContext` resolves:
+ * - `batched` (default): appended to this writer's journal; one fsync covers every entry that
+ *   arrived within a short window (at most `batchWindowMs`, 50 ms max).
+ * - `always`: one fsync per entry.
+ * - `off`: the crate's behaviour; memory only until a flush writes the snapshot.
+ */
+export type Durability = 'batched' | 'always' | 'off';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface BufferOptions {
+  /** Buffer folder; default: $NEXUS_BUFFER_DIR, else the crate's default folder. */
+  dir?: string;
+  /** Auto-flush once a buffer holds this many unflushed entries (crate: 10). */
+  maxEntries?: number;
+  /** Periodic flush of buffers with unflushed entries, in ms (crate: 10 s); 0 = no timer. */
+  flushIntervalMs?: number;
+  durability?: Durability;
+  /** Group-commit window for `batched`, in ms (clamped to 0..50; default 10). */
+  batchWindowMs?: number;
+  /** A larger entry (serialized JSON, UTF-8 bytes) is refused (default 5 MB). */
+  maxEntryBytes?: number;
+  /** Past these a buffer rolls over into an archive snapshot (defaults 20,000 / 100 MB). */
+  maxBufferEntries?: number;
+  maxBufferBytes?: number;
+  /** Unique id of this writer (default: generated from pid + random). */
+  writerId?: string;
+  log?: Logger;
+  /** For tests: the clock used for timestamps. */
+  clock?: () => number;
+}
+
+/** What a view, the status bar and `nexus-buffer list` show for one buffer. */
+export interface BufferStatus {
+  agentType: string;
+  startedAt: string | null;
+  /** Every entry known: on disk (snapshot + journals) and in this process's memory. */
+  entriesCount: number;
+  /** Last time entries of this buffer reached the disk (ISO string), or null. */
+  lastFlush: string | null;
+  /** Entries held in this process's memory only (not yet durable). */
+  unflushed: number;
+  /** Started or recovered in this process. */
+  inMemory: boolean;
+  onDisk: boolean;
+  /** On disk, not loaded by this process, and no live writer owns it: an earlier session's. */
+  leftover: boolean;
+  /** Some live writer (another window, a CLI) is appending to it right now. */
+  ownedByOtherWriter: boolean;
+  /** Size on disk: snapshot + journals, in bytes. */
+  bytes: number;
+  /** `<dir>/<agent>.json`. */
+  path: string;
+  /** Damage found and salvaged, torn journal lines, write failures: for a person to read. */
+  problems: string[];
+  /** True when the snapshot was damaged (a `.damaged-*` copy was set aside) or has problems. */
+  damaged: boolean;
+  /** For an archive rolled over from a full buffer: the agent it came from. */
+  archiveOf?: string;
+}
+
+export interface RecoveredBuffer {
+  data: BufferData;
+  problems: string[];
+}
+
+export interface BufferChangeEvent {
+  /** The agent whose buffer changed; undefined = possibly all (a rescan). */
+  agentType?: string;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export type { BufferData, BufferEntry };
