@@ -1,63 +1,632 @@
 // PersistentBuffer: the crate's API (start, buffer, flush, flush all, recover, clear, status,
-// list, has-buffer), done properly. IMPLEMENTATION IN PROGRESS: signatures are stable.
-import type { PartialSessionContext } from './schema';
+// list, has-buffer), done properly:
+// - an entry is acknowledged only once it is on disk (this writer's journal, group-committed);
+// - a flush costs what is new: the snapshot is rewritten only when a compaction is due;
+// - snapshot rewrites happen under a cross-process lock, re-reading what is there;
+// - damaged files are salvaged, oversized buffers roll over into archives, disk errors keep
+//   entries in memory and retry with backoff.
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { assertAgentName } from './agentName';
+import { BufferError, describeFsError } from './errors';
+import { ensureDir } from './fsutil';
+import { JournalWriter } from './journal';
+import { holdWriterLiveness, isWriterAlive, newWriterId } from './lock';
+import { resolveBufferDir } from './paths';
+import {
+  completeContext, InvalidContextError, nowTimestamp, timestampSortKey, type PartialSessionContext,
+} from './schema';
+import { entryKeys } from './snapshot';
+import { archiveOf, compact, loadBuffer, ParseCache, removeBuffer, scanDir, type AgentFiles, type CompactResult, type LoadedBuffer } from './store';
 import type {
-  BufferChangeEvent, BufferEntry, BufferOptions, BufferStatus, Disposable, RecoveredBuffer,
+  BufferChangeEvent, BufferData, BufferEntry, BufferOptions, BufferStatus, Disposable, Durability, Logger,
+  RecoveredBuffer, RepairReport,
 } from './types';
+
+export const DEFAULTS = {
+  maxEntries: 10,
+  flushIntervalMs: 10_000,
+  durability: 'batched' as Durability,
+  batchWindowMs: 5,
+  maxEntryBytes: 5 * 1024 * 1024,
+  maxBufferEntries: 20_000,
+  maxBufferBytes: 100 * 1024 * 1024,
+  /** Compact once the journals hold at least this much (and at least the snapshot's size). */
+  compactMinBytes: 1024 * 1024,
+  /** ... or once uncompacted entries are this old, so the crate sees them too. */
+  compactAfterMs: 5 * 60_000,
+};
+
+interface AgentState {
+  agentType: string;
+  startedAt: string;
+  /** Entries known in memory: this writer's and those adopted by `recover`. */
+  entries: BufferEntry[];
+  keys: Set<string>;
+  /** In memory only: durability "off", or journal writes that failed and wait for a retry. */
+  unflushed: BufferEntry[];
+  journal?: JournalWriter;
+  generation: number;
+  closedJournals: Set<string>;
+  lastFlush: string | null;
+  lastCompaction: number;
+  uncompactedBytes: number;
+  snapshotBytes: number;
+  /** Current write failure, said once. */
+  diskProblem?: string;
+  retryTimer?: NodeJS.Timeout;
+  retryDelayMs: number;
+  compacting?: Promise<CompactResult | undefined>;
+}
+
+type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock'>>;
 
 export class PersistentBuffer {
   /** The resolved buffer folder. */
-  readonly dir: string = '';
-  /** This writer's id (its journals are `<agent>.json.wal-<writerId>`). */
-  readonly writerId: string = '';
+  readonly dir: string;
+  /** This writer's id (its journals are `<agent>.json.wal-<writerId>-<n>`). */
+  readonly writerId: string;
+  private settings: Settings;
+  private readonly log: Logger | undefined;
+  private readonly clock: () => number;
+  private readonly states = new Map<string, AgentState>();
+  private readonly listeners = new Set<(e: BufferChangeEvent) => void>();
+  private readonly cache = new ParseCache();
+  private timer: NodeJS.Timeout | undefined;
+  private liveness: Promise<() => Promise<void>> | undefined;
+  private dirReady: Promise<void> | undefined;
+  private disposed = false;
 
-  constructor(_options: BufferOptions = {}) {}
+  constructor(options: BufferOptions = {}) {
+    this.dir = resolveBufferDir(options.dir);
+    this.writerId = options.writerId ?? newWriterId();
+    this.log = options.log;
+    this.clock = options.clock ?? Date.now;
+    this.settings = PersistentBuffer.settingsFrom(options);
+    this.startTimer();
+  }
 
-  /** Starts a buffer for the agent in memory (no-op when started). Validates the name. */
-  startBuffering(_agentType: string): void { throw new Error('todo'); }
-
-  /**
-   * Buffers one context entry; resolves once it is durable per the durability setting, with
-   * the entry as stored (its `id` is unique). A partial context is completed with the crate's
-   * defaults. Throws BufferError INVALID_AGENT_NAME / INVALID_CONTEXT / ENTRY_TOO_LARGE.
-   * On a disk error the entry is kept in memory (status.problems says so) and retried with
-   * backoff; the promise still resolves (the entry is buffered, not yet durable).
-   */
-  async bufferContext(_agentType: string, _context: PartialSessionContext, _contextType = 'checkpoint'): Promise<BufferEntry> { throw new Error('todo'); }
-
-  /** Makes every entry of this agent durable; compacts the journal into the snapshot when due (or when `compact`). */
-  async flush(_agentType: string, _opts: { compact?: boolean } = {}): Promise<void> { throw new Error('todo'); }
-  async flushAll(_opts: { compact?: boolean } = {}): Promise<void> { throw new Error('todo'); }
-
-  /** Reads the snapshot and every journal (merged by id, damage salvaged), adopts it into memory. Null when none. */
-  async recover(_agentType: string): Promise<RecoveredBuffer | null> { throw new Error('todo'); }
-
-  /** Reads from disk without adopting into memory (for show/list). Null when none. */
-  async read(_agentType: string): Promise<RecoveredBuffer | null> { throw new Error('todo'); }
-
-  /** Removes the buffer from memory and disk (snapshot and every journal). */
-  async clear(_agentType: string): Promise<void> { throw new Error('todo'); }
-
-  /** Status of one agent (memory and disk), or null when it has no buffer. */
-  async status(_agentType: string): Promise<BufferStatus | null> { throw new Error('todo'); }
-
-  /** Every buffer, in memory and/or on disk, sorted by agent type. */
-  async listBuffers(): Promise<BufferStatus[]> { throw new Error('todo'); }
-
-  async hasBuffer(_agentType: string): Promise<boolean> { throw new Error('todo'); }
-
-  /** In-memory entries of a started buffer (newest last). Empty when not in memory. */
-  entries(_agentType: string): readonly BufferEntry[] { throw new Error('todo'); }
-
-  /** Fired after a buffer changes (buffered, flushed, recovered, cleared, or seen changed on disk by `rescan`). */
-  onDidChange(_listener: (e: BufferChangeEvent) => void): Disposable { throw new Error('todo'); }
-
-  /** Tells listeners the folder may have changed outside this process (used by file watchers). */
-  notifyExternalChange(_agentType?: string): void { throw new Error('todo'); }
+  private static settingsFrom(options: Omit<BufferOptions, 'dir' | 'writerId'>, base: Partial<Settings> = {}): Settings {
+    const pick = <K extends keyof Settings>(key: K, fallback: Settings[K]): Settings[K] =>
+      (options[key] as Settings[K] | undefined) ?? (base[key] as Settings[K] | undefined) ?? fallback;
+    return {
+      maxEntries: Math.max(1, pick('maxEntries', DEFAULTS.maxEntries)),
+      flushIntervalMs: Math.max(0, pick('flushIntervalMs', DEFAULTS.flushIntervalMs)),
+      durability: pick('durability', DEFAULTS.durability),
+      batchWindowMs: Math.min(50, Math.max(0, pick('batchWindowMs', DEFAULTS.batchWindowMs))),
+      maxEntryBytes: Math.max(1, pick('maxEntryBytes', DEFAULTS.maxEntryBytes)),
+      maxBufferEntries: Math.max(1, pick('maxBufferEntries', DEFAULTS.maxBufferEntries)),
+      maxBufferBytes: Math.max(1024, pick('maxBufferBytes', DEFAULTS.maxBufferBytes)),
+    };
+  }
 
   /** Applies new options (flush interval, thresholds, durability) without losing entries. */
-  configure(_options: Omit<BufferOptions, 'dir' | 'writerId'>): void { throw new Error('todo'); }
+  configure(options: Omit<BufferOptions, 'dir' | 'writerId'>): void {
+    const before = this.settings;
+    this.settings = PersistentBuffer.settingsFrom(options, before);
+    if (before.flushIntervalMs !== this.settings.flushIntervalMs) this.startTimer();
+    for (const state of this.states.values()) state.journal?.setOptions(this.journalOptions());
+  }
 
-  /** Stops timers, flushes what is pending (best effort), releases this writer's locks. */
-  async dispose(): Promise<void> { throw new Error('todo'); }
+  get durability(): Durability {
+    return this.settings.durability;
+  }
+
+  private startTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.settings.flushIntervalMs <= 0 || this.disposed) return;
+    this.timer = setInterval(() => void this.periodicFlush(), this.settings.flushIntervalMs);
+    this.timer.unref?.(); // never keeps a CLI process alive
+  }
+
+  /** The crate stores a flush interval and never uses it; this one flushes what is pending. */
+  private async periodicFlush(): Promise<void> {
+    for (const state of [...this.states.values()]) {
+      if (state.unflushed.length > 0 || this.compactionDue(state)) {
+        await this.flush(state.agentType).catch((error) => this.log?.error(`periodic flush of ${state.agentType}: ${(error as Error).message}`));
+      }
+    }
+  }
+
+  private now(): string {
+    return nowTimestamp(this.clock);
+  }
+
+  private emit(event: BufferChangeEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log?.error(`change listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Fired after a buffer changes (buffered, flushed, recovered, cleared, seen changed on disk). */
+  onDidChange(listener: (e: BufferChangeEvent) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => void this.listeners.delete(listener) };
+  }
+
+  /** Tells listeners the folder may have changed outside this process (used by file watchers). */
+  notifyExternalChange(agentType?: string): void {
+    this.emit({ agentType, reason: 'external' });
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new BufferError('DISPOSED', 'the buffer was disposed');
+  }
+
+  private state(agentType: string): AgentState {
+    let state = this.states.get(agentType);
+    if (!state) {
+      state = {
+        agentType, startedAt: this.now(), entries: [], keys: new Set(), unflushed: [], generation: 0,
+        closedJournals: new Set(), lastFlush: null, lastCompaction: this.clock(), uncompactedBytes: 0,
+        snapshotBytes: 0, retryDelayMs: 500,
+      };
+      this.states.set(agentType, state);
+    }
+    return state;
+  }
+
+  /** Starts a buffer for the agent in memory (no-op when started). Validates the name. */
+  startBuffering(agentType: string): void {
+    this.assertLive();
+    assertAgentName(agentType);
+    if (!this.states.has(agentType)) {
+      this.state(agentType);
+      this.emit({ agentType, reason: 'buffered' });
+    }
+  }
+
+  /**
+   * Buffers one context entry; resolves once it is durable per the durability setting, with the
+   * entry as stored (its `id` is unique). A partial context is completed with the crate's
+   * defaults. Throws BufferError INVALID_AGENT_NAME / INVALID_CONTEXT / ENTRY_TOO_LARGE.
+   * When the disk refuses the write (full, read-only, permission) it rejects with BufferError
+   * DISK: the entry is NOT acknowledged, but it is kept in memory and retried with backoff, so
+   * nothing is lost while this process lives.
+   */
+  async bufferContext(agentType: string, context: PartialSessionContext, contextType = 'checkpoint'): Promise<BufferEntry> {
+    this.assertLive();
+    assertAgentName(agentType);
+    if (typeof contextType !== 'string' || contextType.length === 0 || contextType.length > 200) {
+      throw new BufferError('INVALID_CONTEXT', 'context type: must be a non-empty string of at most 200 characters');
+    }
+    const timestamp = this.now();
+    let complete;
+    try {
+      complete = completeContext(context, { agentType, now: timestamp });
+    } catch (error) {
+      if (error instanceof InvalidContextError) throw new BufferError('INVALID_CONTEXT', error.message, error);
+      throw error;
+    }
+    // Key order as the crate writes it; `id` last (the crate's reader ignores it).
+    const entry: BufferEntry = { timestamp, context_type: contextType, context: complete, id: newEntryId() };
+    const line = JSON.stringify(entry);
+    const bytes = Buffer.byteLength(line);
+    if (bytes > this.settings.maxEntryBytes) {
+      throw new BufferError(
+        'ENTRY_TOO_LARGE',
+        `entry of ${formatBytes(bytes)} refused: the limit is ${formatBytes(this.settings.maxEntryBytes)} (setting nexusBuffer.maxEntryBytes). Leave out large outputs or file contents.`,
+      );
+    }
+    const state = this.state(agentType);
+    state.entries.push(entry);
+    state.keys.add(entry.id!);
+    if (this.settings.durability === 'off') {
+      state.unflushed.push(entry);
+      this.emit({ agentType, reason: 'buffered' });
+      if (state.unflushed.length >= this.settings.maxEntries) await this.flush(agentType);
+      return entry;
+    }
+    if (state.unflushed.length > 0) {
+      // The disk is failing: keep order, queue behind the entries waiting for the retry.
+      state.unflushed.push(entry);
+      this.emit({ agentType, reason: 'buffered' });
+      throw this.notDurable(state);
+    }
+    try {
+      await this.appendToJournal(state, line, bytes);
+    } catch (error) {
+      state.unflushed.push(entry);
+      this.diskFailed(state, error);
+      throw this.notDurable(state);
+    }
+    this.emit({ agentType, reason: 'buffered' });
+    if (this.compactionDue(state)) void this.flush(agentType).catch(() => undefined);
+    return entry;
+  }
+
+  private journalOptions() {
+    return { syncEach: this.settings.durability === 'always', batchWindowMs: this.settings.batchWindowMs };
+  }
+
+  private async prepareDisk(): Promise<void> {
+    this.dirReady ??= ensureDir(this.dir).catch((error) => {
+      this.dirReady = undefined;
+      throw error;
+    });
+    await this.dirReady;
+    // Liveness before the first journal exists, so no other writer mistakes it for an orphan.
+    this.liveness ??= holdWriterLiveness(this.dir, this.writerId, this.log).catch((error) => {
+      this.liveness = undefined;
+      throw error;
+    });
+    await this.liveness;
+  }
+
+  private async appendToJournal(state: AgentState, line: string, bytes: number): Promise<void> {
+    await this.prepareDisk();
+    state.journal ??= new JournalWriter(
+      this.dir,
+      { nexus_journal: 1, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId },
+      state.generation,
+      this.journalOptions(),
+    );
+    await state.journal.appendLine(line);
+    state.uncompactedBytes += bytes + 1;
+    state.lastFlush = this.now();
+  }
+
+  private notDurable(state: AgentState): BufferError {
+    return new BufferError(
+      'DISK',
+      `${state.diskProblem ?? 'the buffer folder cannot be written'} ${state.unflushed.length} entr${state.unflushed.length === 1 ? 'y is' : 'ies are'} held in memory and retried; nothing is lost while this process runs.`,
+    );
+  }
+
+  private diskFailed(state: AgentState, error: unknown): void {
+    const first = state.diskProblem === undefined;
+    state.diskProblem = describeFsError(error, `Cannot write the ${state.agentType} buffer in ${this.dir}`);
+    if (first) {
+      this.log?.error(state.diskProblem);
+      this.emit({ agentType: state.agentType, reason: 'problem', notice: { severity: 'error', message: state.diskProblem } });
+    }
+    this.scheduleRetry(state);
+  }
+
+  private scheduleRetry(state: AgentState): void {
+    if (state.retryTimer || this.disposed) return;
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = undefined;
+      void this.retryUnflushed(state);
+    }, state.retryDelayMs);
+    state.retryTimer.unref?.();
+    state.retryDelayMs = Math.min(state.retryDelayMs * 2, 30_000);
+  }
+
+  /** Writes entries held in memory after a failure; on success, says once that all is well again. */
+  private async retryUnflushed(state: AgentState): Promise<boolean> {
+    if (state.unflushed.length === 0) return true;
+    const batch = [...state.unflushed];
+    try {
+      if (this.settings.durability === 'off') {
+        await this.compactNow(state);
+      } else {
+        await Promise.all(batch.map((entry) => {
+          const line = JSON.stringify(entry);
+          return this.appendToJournal(state, line, Buffer.byteLength(line));
+        }));
+      }
+    } catch (error) {
+      if (this.settings.durability !== 'off' || state.diskProblem !== undefined) this.diskFailed(state, error);
+      else throw error;
+      return false;
+    }
+    state.unflushed = state.unflushed.filter((e) => !batch.includes(e));
+    if (state.diskProblem !== undefined) {
+      const message = `The ${state.agentType} buffer is being written again; ${batch.length} entr${batch.length === 1 ? 'y' : 'ies'} held in memory reached the disk.`;
+      state.diskProblem = undefined;
+      state.retryDelayMs = 500;
+      this.log?.info(message);
+      this.emit({ agentType: state.agentType, reason: 'healed', notice: { severity: 'info', message } });
+    }
+    return true;
+  }
+
+  private compactionDue(state: AgentState): boolean {
+    if (state.compacting || state.uncompactedBytes === 0) return false;
+    if (state.uncompactedBytes >= Math.max(DEFAULTS.compactMinBytes, state.snapshotBytes)) return true;
+    return this.clock() - state.lastCompaction >= DEFAULTS.compactAfterMs;
+  }
+
+  /**
+   * Makes every entry of this agent durable. Compacts the journal into the crate-format snapshot
+   * when due, or when `compact` (then the crate's reader sees everything).
+   */
+  async flush(agentType: string, opts: { compact?: boolean } = {}): Promise<void> {
+    assertAgentName(agentType);
+    const state = this.states.get(agentType);
+    if (!state) {
+      if (opts.compact) await this.compactAgent(agentType);
+      return;
+    }
+    await state.journal?.settle();
+    if (state.unflushed.length > 0) {
+      if (this.settings.durability === 'off') {
+        await this.compactNow(state);
+        return;
+      }
+      if (!(await this.retryUnflushed(state))) throw this.notDurable(state);
+    }
+    if (opts.compact || this.compactionDue(state)) await this.compactNow(state);
+    this.emit({ agentType, reason: 'flushed' });
+  }
+
+  async flushAll(opts: { compact?: boolean } = {}): Promise<void> {
+    const errors: unknown[] = [];
+    for (const agentType of [...this.states.keys()]) {
+      await this.flush(agentType, opts).catch((error) => errors.push(error));
+    }
+    if (errors.length) throw errors[0];
+  }
+
+  /** Rotates this writer's journal and merges it (and orphans) into the snapshot. */
+  private async compactNow(state: AgentState): Promise<CompactResult | undefined> {
+    while (state.compacting) await state.compacting;
+    const run = (async () => {
+      if (state.journal) {
+        const closing = state.journal;
+        state.journal = undefined;
+        state.generation++;
+        await closing.close();
+        if (closing.hasFile) state.closedJournals.add(closing.file);
+      }
+      const memoryEntries = this.settings.durability === 'off' ? [...state.unflushed] : [];
+      const uncompacted = state.uncompactedBytes;
+      const result = await compact({
+        dir: this.dir, agentType: state.agentType, writerId: this.writerId, ownClosedJournals: state.closedJournals,
+        memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
+        maxBufferBytes: this.settings.maxBufferBytes, log: this.log, now: () => this.now(),
+      });
+      for (const merged of result.mergedJournals) state.closedJournals.delete(merged);
+      if (memoryEntries.length) state.unflushed = state.unflushed.filter((e) => !memoryEntries.includes(e));
+      state.uncompactedBytes = Math.max(0, state.uncompactedBytes - uncompacted);
+      state.snapshotBytes = result.bytesWritten;
+      state.lastCompaction = this.clock();
+      state.lastFlush = result.lastFlush;
+      if (result.archive) {
+        // Archived entries live on in the archive buffer; this one starts afresh.
+        state.entries = [];
+        state.keys.clear();
+        state.startedAt = result.lastFlush;
+      }
+      this.log?.info(`${state.agentType}: compacted ${result.mergedJournals.length} journal(s) into the snapshot (${result.entries} entries, ${formatBytes(result.bytesWritten)})`);
+      this.emitCompactionNotices(state.agentType, result);
+      return result;
+    })();
+    state.compacting = run.finally(() => (state.compacting = undefined)).catch(() => undefined);
+    return run;
+  }
+
+  private emitCompactionNotices(agentType: string, result: CompactResult): void {
+    if (result.damagedCopy) {
+      this.emit({ agentType, reason: 'compacted', notice: { severity: 'warning', message: `The ${agentType} buffer file was damaged: ${result.entries} valid entries were kept and the original was set aside as ${result.damagedCopy}.` } });
+    }
+    if (result.archive) {
+      this.emit({ agentType, reason: 'compacted', notice: { severity: 'warning', message: `The ${agentType} buffer reached its size limit and rolled over into ${result.archive}, which stays listed and recoverable.` } });
+    }
+    if (!result.damagedCopy && !result.archive) this.emit({ agentType, reason: 'compacted' });
+  }
+
+  /** Compaction for an agent this writer has not started (orphans, damage, explicit flush). */
+  private async compactAgent(agentType: string): Promise<CompactResult> {
+    const result = await compact({
+      dir: this.dir, agentType, writerId: this.writerId, ownClosedJournals: new Set(), memoryEntries: [],
+      startedAt: this.now(), maxBufferEntries: this.settings.maxBufferEntries, maxBufferBytes: this.settings.maxBufferBytes,
+      log: this.log, now: () => this.now(),
+    });
+    this.emitCompactionNotices(agentType, result);
+    return result;
+  }
+
+  /**
+   * Buffers left by earlier sessions: merges journals of writers that are gone into their
+   * snapshots and salvages damaged snapshots. The next writer to start calls it.
+   */
+  async repair(): Promise<RepairReport> {
+    this.assertLive();
+    const report: RepairReport = { mergedJournals: 0, salvaged: [], problems: [] };
+    const agents = await scanDir(this.dir);
+    for (const files of agents.values()) {
+      const orphans = [];
+      for (const journal of files.journals) {
+        if (!(await isWriterAlive(this.dir, journal.writerId, this.writerId))) orphans.push(journal);
+      }
+      const loaded = files.snapshot ? await loadBuffer({ ...files, journals: [] }, this.cache) : undefined;
+      const damaged = loaded?.problems.some((p) => p.startsWith(`${files.agentType}.json:`)) ?? false;
+      if (orphans.length === 0 && !damaged) continue;
+      try {
+        const result = await this.compactAgent(files.agentType);
+        report.mergedJournals += result.mergedJournals.length;
+        if (result.damagedCopy) report.salvaged.push({ agentType: files.agentType, damagedCopy: result.damagedCopy, entriesKept: result.entries });
+      } catch (error) {
+        report.problems.push(describeFsError(error, `Cannot repair the ${files.agentType} buffer`));
+      }
+    }
+    return report;
+  }
+
+  /** Reads from disk (snapshot + every journal, merged) plus entries held in memory only. */
+  async read(agentType: string): Promise<RecoveredBuffer | null> {
+    assertAgentName(agentType);
+    const files = (await scanDir(this.dir)).get(agentType);
+    const state = this.states.get(agentType);
+    if (!files && !state) return null;
+    const loaded = files ? await loadBuffer(files, this.cache) : undefined;
+    return { data: this.combine(agentType, loaded, state), problems: [...(loaded?.problems ?? []), ...(state?.diskProblem ? [state.diskProblem] : [])] };
+  }
+
+  private combine(agentType: string, loaded: LoadedBuffer | undefined, state: AgentState | undefined): BufferData {
+    const entries = loaded ? [...loaded.entries] : [];
+    const seen = new Set(loaded?.keys ?? []);
+    const extra = state ? state.entries.filter((e, i) => !seen.has(e.id ?? entryKeys([e])[0] ?? String(i))) : [];
+    if (extra.length) {
+      entries.push(...extra);
+      entries.sort((a, b) => (timestampSortKey(a.timestamp) < timestampSortKey(b.timestamp) ? -1 : timestampSortKey(a.timestamp) > timestampSortKey(b.timestamp) ? 1 : 0));
+    }
+    const startedAt = [loaded?.startedAt, state?.startedAt].filter((s): s is string => !!s).sort((a, b) => (timestampSortKey(a) < timestampSortKey(b) ? -1 : 1))[0];
+    return {
+      ...(loaded?.extra ?? {}),
+      started_at: startedAt ?? this.now(),
+      entries,
+      last_flush: latest(loaded?.lastFlush ?? null, state?.lastFlush ?? null),
+      agent_type: agentType,
+    };
+  }
+
+  /**
+   * Recovers a buffer: merges orphan journals and salvages damage on disk, then reads the
+   * snapshot and every journal and adopts the entries into memory. Null when there is none.
+   */
+  async recover(agentType: string): Promise<RecoveredBuffer | null> {
+    this.assertLive();
+    assertAgentName(agentType);
+    const files = (await scanDir(this.dir)).get(agentType);
+    const problems: string[] = [];
+    if (files) {
+      try {
+        await this.compactAgent(agentType);
+      } catch (error) {
+        problems.push(describeFsError(error, `Cannot merge the ${agentType} journals into its snapshot (read-only recovery)`));
+      }
+    }
+    const recovered = await this.read(agentType);
+    if (!recovered) return null;
+    const state = this.state(agentType);
+    const keys = entryKeys(recovered.data.entries);
+    state.entries = recovered.data.entries;
+    state.keys = new Set(keys);
+    state.startedAt = recovered.data.started_at;
+    this.log?.info(`${agentType}: recovered ${recovered.data.entries.length} entries`);
+    this.emit({ agentType, reason: 'recovered' });
+    return { data: recovered.data, problems: [...problems, ...recovered.problems] };
+  }
+
+  /** Removes the buffer from memory and disk (snapshot and every journal; damaged copies stay). */
+  async clear(agentType: string): Promise<void> {
+    assertAgentName(agentType);
+    const state = this.states.get(agentType);
+    if (state) {
+      this.states.delete(agentType);
+      if (state.retryTimer) clearTimeout(state.retryTimer);
+      while (state.compacting) await state.compacting;
+      await state.journal?.close();
+    }
+    await removeBuffer(this.dir, agentType, this.log);
+    this.log?.info(`${agentType}: cleared`);
+    this.emit({ agentType, reason: 'cleared' });
+  }
+
+  /** Status of one agent (memory and disk), or null when it has no buffer. */
+  async status(agentType: string): Promise<BufferStatus | null> {
+    assertAgentName(agentType);
+    const files = (await scanDir(this.dir)).get(agentType);
+    return this.statusOf(agentType, files);
+  }
+
+  /** Every buffer, in memory and/or on disk, sorted by agent type. */
+  async listBuffers(): Promise<BufferStatus[]> {
+    const agents = await scanDir(this.dir);
+    const names = new Set([...agents.keys(), ...this.states.keys()]);
+    const result: BufferStatus[] = [];
+    for (const name of [...names].sort()) {
+      const status = await this.statusOf(name, agents.get(name));
+      if (status) result.push(status);
+    }
+    return result;
+  }
+
+  private async statusOf(agentType: string, files: AgentFiles | undefined): Promise<BufferStatus | null> {
+    const state = this.states.get(agentType);
+    const onDisk = !!files && (files.snapshot !== null || files.journals.length > 0);
+    if (!onDisk && !state) return null;
+    let loaded: LoadedBuffer | undefined;
+    const problems: string[] = [];
+    if (onDisk) {
+      try {
+        loaded = await loadBuffer(files!, this.cache);
+        problems.push(...loaded.problems);
+      } catch (error) {
+        problems.push(describeFsError(error, `Cannot read the ${agentType} buffer`));
+      }
+    }
+    if (state?.diskProblem) problems.push(state.diskProblem);
+    const seen = new Set(loaded?.keys ?? []);
+    const memoryOnly = state ? state.entries.filter((e) => !seen.has(e.id ?? '')).length : 0;
+    let ownedByOtherWriter = false;
+    for (const journal of files?.journals ?? []) {
+      if (journal.writerId !== this.writerId && (await isWriterAlive(this.dir, journal.writerId, this.writerId))) ownedByOtherWriter = true;
+    }
+    const newestJournal = Math.max(0, ...(files?.journals ?? []).map((j) => j.mtimeMs));
+    const lastFlush = latest(
+      latest(loaded?.lastFlush ?? null, state?.lastFlush ?? null),
+      newestJournal ? new Date(newestJournal).toISOString() : null,
+    );
+    const startedAt = [loaded?.startedAt, state?.startedAt].filter((s): s is string => !!s)
+      .sort((a, b) => (timestampSortKey(a) < timestampSortKey(b) ? -1 : 1))[0] ?? null;
+    return {
+      agentType,
+      startedAt,
+      entriesCount: (loaded?.entries.length ?? 0) + memoryOnly,
+      lastFlush,
+      unflushed: state?.unflushed.length ?? 0,
+      inMemory: !!state,
+      onDisk,
+      leftover: onDisk && !state && !ownedByOtherWriter,
+      ownedByOtherWriter,
+      bytes: loaded?.bytes ?? 0,
+      path: path.join(this.dir, `${agentType}.json`),
+      problems,
+      damaged: loaded?.damaged ?? false,
+      archiveOf: archiveOf(agentType),
+    };
+  }
+
+  async hasBuffer(agentType: string): Promise<boolean> {
+    assertAgentName(agentType);
+    if (this.states.has(agentType)) return true;
+    const files = (await scanDir(this.dir)).get(agentType);
+    return !!files && (files.snapshot !== null || files.journals.length > 0);
+  }
+
+  /** In-memory entries of a started buffer (oldest first). Empty when not in memory. */
+  entries(agentType: string): readonly BufferEntry[] {
+    return this.states.get(agentType)?.entries ?? [];
+  }
+
+  /** Stops timers, waits for pending writes (best effort), releases this writer's locks. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const state of this.states.values()) {
+      if (state.retryTimer) clearTimeout(state.retryTimer);
+      while (state.compacting) await state.compacting;
+      await state.journal?.close().catch(() => undefined);
+    }
+    const release = await this.liveness?.catch(() => undefined);
+    await release?.().catch(() => undefined);
+    this.listeners.clear();
+  }
+}
+
+function newEntryId(): string {
+  // Time-ordered prefix for readability, random suffix for uniqueness across writers.
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+function latest(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return timestampSortKey(a) >= timestampSortKey(b) ? a : b;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -83,11 +83,11 @@ export const SessionContext = z.looseObject({
 });
 
 export const BufferEntry = z.looseObject({
-  /** Ours, not the crate's (its reader ignores unknown keys): the merge key across journals. */
-  id: z.string().optional(),
   timestamp: Timestamp,
   context_type: z.string(),
   context: SessionContext,
+  /** Ours, not the crate's (its reader ignores unknown keys): the merge key across journals. */
+  id: z.string().optional(),
 });
 
 export const BufferData = z.looseObject({
@@ -106,7 +106,14 @@ export type SubagentExecution = z.infer<typeof SubagentExecution>;
 export type SessionContext = z.infer<typeof SessionContext>;
 export type BufferEntry = z.infer<typeof BufferEntry>;
 /** A snapshot document whose entries have been validated one by one. */
-export type BufferData = Omit<z.infer<typeof BufferData>, 'entries'> & { entries: BufferEntry[] };
+export interface BufferData {
+  started_at: string;
+  entries: BufferEntry[];
+  last_flush: string | null;
+  agent_type: string;
+  /** Keys unknown to the crate, kept and written back. */
+  [key: string]: unknown;
+}
 
 /** The input accepted from a hook or an API caller: any part of a SessionContext. */
 export type PartialSessionContext = Partial<z.input<typeof SessionContext>> & Record<string, unknown>;

@@ -72,9 +72,27 @@ export interface RecoveredBuffer {
   problems: string[];
 }
 
+export type BufferChangeReason =
+  | 'buffered' | 'flushed' | 'compacted' | 'recovered' | 'cleared' | 'external' | 'problem' | 'healed';
+
 export interface BufferChangeEvent {
   /** The agent whose buffer changed; undefined = possibly all (a rescan). */
   agentType?: string;
+  reason?: BufferChangeReason;
+  /**
+   * Something a person should be told once (a damaged file set aside, a roll-over into an
+   * archive, the disk failing or working again). Absent for routine changes.
+   */
+  notice?: { severity: 'info' | 'warning' | 'error'; message: string };
+}
+
+/** What `repair()` did to buffers left by earlier sessions. */
+export interface RepairReport {
+  /** Journals of writers that are gone, merged into their snapshots. */
+  mergedJournals: number;
+  /** Damaged snapshots that were salvaged: agent, the copy set aside, entries kept. */
+  salvaged: Array<{ agentType: string; damagedCopy: string; entriesKept: number }>;
+  problems: string[];
 }
 
 export interface Disposable {

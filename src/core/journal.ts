@@ -1,0 +1,240 @@
+// The write-ahead journal: each writer appends the entries it buffers to its own file beside the
+// snapshot, `<agent>.json.wal-<writerId>-<generation>`, one JSON line per entry after a header
+// line. Appends are grouped: one fsync covers every entry that arrived while the previous write
+// was in flight or within the batch window. Readers tolerate a torn last line.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseEntry, type BufferEntry } from './schema';
+import { fsyncDir } from './fsutil';
+
+export interface JournalHeader {
+  nexus_journal: 1;
+  agent_type: string;
+  started_at: string;
+  writer_id: string;
+}
+
+const JOURNAL_NAME = /^(.+)\.json\.wal-([a-z0-9]+)-(\d+)$/;
+
+export function journalFileName(agentType: string, writerId: string, generation: number): string {
+  return `${agentType}.json.wal-${writerId}-${generation}`;
+}
+
+export function parseJournalFileName(name: string): { agentType: string; writerId: string; generation: number } | null {
+  const m = JOURNAL_NAME.exec(name);
+  return m ? { agentType: m[1], writerId: m[2], generation: Number(m[3]) } : null;
+}
+
+export interface ParsedJournal {
+  header: JournalHeader | null;
+  entries: BufferEntry[];
+  /** Lines that did not parse or validate (a torn last line after a crash is the usual one). */
+  badLines: number;
+  problems: string[];
+}
+
+export function parseJournal(text: string, fileName = 'journal'): ParsedJournal {
+  const result: ParsedJournal = { header: null, entries: [], badLines: 0, problems: [] };
+  const lines = text.split('\n');
+  let firstBad = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      result.badLines++;
+      if (firstBad < 0) firstBad = i + 1;
+      continue;
+    }
+    if (value && typeof value === 'object' && (value as { nexus_journal?: unknown }).nexus_journal === 1) {
+      result.header ??= value as JournalHeader;
+      continue;
+    }
+    const { entry } = parseEntry(value);
+    if (entry) result.entries.push(entry);
+    else {
+      result.badLines++;
+      if (firstBad < 0) firstBad = i + 1;
+    }
+  }
+  if (result.badLines > 0) {
+    const torn = result.badLines === 1 && firstBad >= lines.length - 1 && !text.endsWith('\n');
+    result.problems.push(
+      torn
+        ? `${fileName}: a torn last line was ignored (a write interrupted by a crash; nothing acknowledged is in it)`
+        : `${fileName}: ${result.badLines} unreadable line(s) ignored (first at line ${firstBad})`,
+    );
+  }
+  return result;
+}
+
+export async function readJournalFile(file: string): Promise<ParsedJournal | null> {
+  try {
+    return parseJournal(await fs.readFile(file, 'utf8'), path.basename(file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface JournalWriterOptions {
+  /** true: one fsync per entry ("always"); false: group commit ("batched"). */
+  syncEach: boolean;
+  /** How long an idle journal waits to gather a batch before writing (ms, 0..50). */
+  batchWindowMs: number;
+}
+
+/**
+ * Appends to one generation of one writer's journal. `append` resolves once the line is
+ * fsynced. After a failed write the next write starts with a newline, so a torn fragment can
+ * never swallow the following entry.
+ */
+export class JournalWriter {
+  readonly file: string;
+  private handle: fs.FileHandle | undefined;
+  private inode = 0;
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private needsSeparator = false;
+  private closed = false;
+  /** Bytes appended to this generation (header included). */
+  bytes = 0;
+  entries = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly header: JournalHeader,
+    readonly generation: number,
+    private options: JournalWriterOptions,
+  ) {
+    this.file = path.join(dir, journalFileName(header.agent_type, header.writer_id, generation));
+  }
+
+  setOptions(options: JournalWriterOptions): void {
+    this.options = options;
+  }
+
+  append(entry: BufferEntry): Promise<void> {
+    return this.appendLine(JSON.stringify(entry));
+  }
+
+  /** Appends an entry already serialized as one JSON line (no newline inside). */
+  appendLine(json: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('journal generation is closed'));
+    const line = json + '\n';
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.writing || this.timer) return;
+    const window = this.options.syncEach ? 0 : this.options.batchWindowMs;
+    if (window <= 0) {
+      this.writing = this.drain();
+    } else {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.writing) this.writing = this.drain();
+      }, window);
+    }
+  }
+
+  /** Writes batches until the queue is empty. Never rejects: failures reject the batch's entries. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.options.syncEach ? this.queue.splice(0, 1) : this.queue.splice(0, this.queue.length);
+        try {
+          await this.writeBatch(batch.map((p) => p.line).join(''));
+          this.entries += batch.length;
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async writeBatch(text: string): Promise<void> {
+    try {
+      await this.ensureOpen();
+      const payload = (this.needsSeparator ? '\n' : '') + text;
+      const data = Buffer.from(payload);
+      await this.handle!.write(data);
+      await this.handle!.datasync();
+      this.needsSeparator = false;
+      this.bytes += data.length;
+    } catch (error) {
+      this.needsSeparator = true;
+      await this.closeHandle();
+      throw error;
+    }
+  }
+
+  /** Opens (or re-creates, if someone removed it, e.g. a `clear` from another process) the file. */
+  private async ensureOpen(): Promise<void> {
+    if (this.handle) {
+      const onDisk = await fs.stat(this.file).catch(() => null);
+      if (onDisk && onDisk.ino === this.inode) return;
+      await this.closeHandle();
+    }
+    const handle = await fs.open(this.file, 'a', 0o600);
+    try {
+      const stat = await handle.stat();
+      if (stat.size === 0) {
+        const head = Buffer.from(JSON.stringify(this.header) + '\n');
+        await handle.write(head);
+        this.bytes += head.length;
+      } else {
+        this.needsSeparator = true; // it may end with a torn line
+      }
+      await handle.datasync();
+      await fsyncDir(this.dir); // the new name must survive a power loss too
+      this.inode = stat.ino;
+      this.handle = handle;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async closeHandle(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+  }
+
+  /** Waits for every queued append (successful or not). */
+  async settle(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      if (!this.writing && this.queue.length) this.writing = this.drain();
+    }
+    while (this.writing) await this.writing;
+  }
+
+  /** Settles and closes; later appends are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settle();
+    await this.closeHandle();
+  }
+
+  get hasFile(): boolean {
+    return this.bytes > 0;
+  }
+}

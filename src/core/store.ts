@@ -1,0 +1,306 @@
+// The buffer folder as a whole: which files belong to which agent, reading an agent's snapshot
+// and journals merged by entry id, and compaction (journals merged into the snapshot under the
+// agent lock, damaged snapshots salvaged, oversized buffers rolled over into archives).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isValidAgentName } from './agentName';
+import { ensureDir, fsyncDir } from './fsutil';
+import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
+import { isWriterAlive, withAgentLock } from './lock';
+import { entryKeys, readSnapshotFile, serializeSnapshot, writeSnapshot, type ParsedSnapshot } from './snapshot';
+import { nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
+import type { Logger } from './types';
+
+export interface JournalFile {
+  path: string;
+  writerId: string;
+  generation: number;
+  bytes: number;
+  mtimeMs: number;
+}
+
+export interface AgentFiles {
+  agentType: string;
+  snapshot: { path: string; bytes: number; mtimeMs: number } | null;
+  journals: JournalFile[];
+  damagedCopies: string[];
+}
+
+const DAMAGED = /^(.+)\.json\.damaged-[0-9TZ]+$/;
+const ARCHIVE = /^(.+)\.archive-[0-9TZ]+$/;
+
+/** `2026-11-26T00:15:02.123Z` → `20261126T001502123Z`: sortable and safe in file names everywhere. */
+export function fileStamp(iso: string): string {
+  return iso.replace(/[-:.]/g, '');
+}
+
+export function archiveOf(agentType: string): string | undefined {
+  return ARCHIVE.exec(agentType)?.[1];
+}
+
+/** Every agent with files in the folder. Temp files, locks and foreign files are ignored. */
+export async function scanDir(dir: string): Promise<Map<string, AgentFiles>> {
+  const agents = new Map<string, AgentFiles>();
+  let names: import('node:fs').Dirent[];
+  try {
+    names = await fs.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return agents;
+    throw error;
+  }
+  const of = (agentType: string): AgentFiles => {
+    let files = agents.get(agentType);
+    if (!files) agents.set(agentType, (files = { agentType, snapshot: null, journals: [], damagedCopies: [] }));
+    return files;
+  };
+  await Promise.all(
+    names.map(async (dirent) => {
+      if (!dirent.isFile()) return;
+      const name = dirent.name;
+      const full = path.join(dir, name);
+      if (name.endsWith('.json')) {
+        const agentType = name.slice(0, -'.json'.length);
+        if (!isValidAgentName(agentType)) return;
+        const stat = await statOf(full);
+        if (stat) of(agentType).snapshot = { path: full, ...stat };
+        return;
+      }
+      const journal = parseJournalFileName(name);
+      if (journal && isValidAgentName(journal.agentType)) {
+        const stat = await statOf(full);
+        if (stat) of(journal.agentType).journals.push({ path: full, writerId: journal.writerId, generation: journal.generation, ...stat });
+        return;
+      }
+      const damaged = DAMAGED.exec(name);
+      if (damaged && isValidAgentName(damaged[1])) of(damaged[1]).damagedCopies.push(full);
+    }),
+  );
+  for (const files of agents.values()) {
+    files.journals.sort((a, b) => a.writerId.localeCompare(b.writerId) || a.generation - b.generation);
+    files.damagedCopies.sort();
+  }
+  return agents;
+}
+
+async function statOf(file: string): Promise<{ bytes: number; mtimeMs: number } | null> {
+  try {
+    const stat = await fs.stat(file);
+    return { bytes: stat.size, mtimeMs: stat.mtimeMs };
+  } catch {
+    return null; // removed between readdir and stat
+  }
+}
+
+/** Parsed files by path, reused while size, mtime and inode are unchanged (listing stays cheap). */
+export class ParseCache {
+  private readonly items = new Map<string, { signature: string; value: unknown }>();
+
+  async get<T>(file: string, read: (file: string) => Promise<T | null>): Promise<T | null> {
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) {
+      this.items.delete(file);
+      return null;
+    }
+    const signature = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    const cached = this.items.get(file);
+    if (cached && cached.signature === signature) return cached.value as T;
+    const value = await read(file);
+    if (value !== null) this.items.set(file, { signature, value });
+    return value;
+  }
+}
+
+export interface LoadedBuffer {
+  agentType: string;
+  startedAt: string | null;
+  lastFlush: string | null;
+  /** Snapshot entries in their order, then journal entries not in the snapshot, by time. */
+  entries: BufferEntry[];
+  keys: string[];
+  extra: Record<string, unknown>;
+  problems: string[];
+  damaged: boolean;
+  bytes: number;
+  files: AgentFiles;
+}
+
+/** Merges a snapshot and journals by entry id (no duplicates). */
+export function mergeBuffer(
+  agentType: string,
+  files: AgentFiles,
+  snapshot: ParsedSnapshot | null,
+  journals: Array<{ file: JournalFile; parsed: ParsedJournal }>,
+): LoadedBuffer {
+  const entries = snapshot ? [...snapshot.entries] : [];
+  const keys = snapshot ? entryKeys(snapshot.entries) : [];
+  const seen = new Set(keys);
+  const problems = snapshot ? snapshot.problems.map((p) => `${agentType}.json: ${p}`) : [];
+  let startedAt = snapshot?.startedAt ?? null;
+  const fresh: Array<{ entry: BufferEntry; key: string; sort: string; order: number }> = [];
+  for (const { parsed } of journals) {
+    problems.push(...parsed.problems);
+    if (parsed.header && (!startedAt || timestampSortKey(parsed.header.started_at) < timestampSortKey(startedAt))) {
+      startedAt = parsed.header.started_at;
+    }
+    const journalKeys = entryKeys(parsed.entries);
+    parsed.entries.forEach((entry, i) => {
+      const key = journalKeys[i];
+      if (seen.has(key)) return;
+      seen.add(key);
+      fresh.push({ entry, key, sort: timestampSortKey(entry.timestamp), order: fresh.length });
+    });
+  }
+  fresh.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : a.order - b.order));
+  for (const f of fresh) {
+    entries.push(f.entry);
+    keys.push(f.key);
+  }
+  for (const copy of files.damagedCopies) {
+    problems.push(`a damaged file was set aside as ${path.basename(copy)} (its valid entries were kept)`);
+  }
+  if (!startedAt && entries.length) startedAt = entries[0].timestamp;
+  return {
+    agentType,
+    startedAt,
+    lastFlush: snapshot?.lastFlush ?? null,
+    entries,
+    keys,
+    extra: snapshot?.extra ?? {},
+    problems,
+    damaged: (snapshot?.damaged ?? false) || files.damagedCopies.length > 0,
+    bytes: (files.snapshot?.bytes ?? 0) + files.journals.reduce((n, j) => n + j.bytes, 0),
+    files,
+  };
+}
+
+/** Reads an agent's snapshot and journals (all of them, or those `includeJournal` accepts). */
+export async function loadBuffer(
+  files: AgentFiles,
+  cache?: ParseCache,
+  includeJournal: (journal: JournalFile) => boolean | Promise<boolean> = () => true,
+): Promise<LoadedBuffer> {
+  const readSnap = (file: string) => (cache ? cache.get(file, readSnapshotFile) : readSnapshotFile(file));
+  const readJournal = (file: string) => (cache ? cache.get(file, readJournalFile) : readJournalFile(file));
+  const snapshot = files.snapshot ? await readSnap(files.snapshot.path) : null;
+  const journals: Array<{ file: JournalFile; parsed: ParsedJournal }> = [];
+  for (const file of files.journals) {
+    if (!(await includeJournal(file))) continue;
+    const parsed = await readJournal(file.path);
+    if (parsed) journals.push({ file, parsed });
+  }
+  return mergeBuffer(files.agentType, files, snapshot, journals);
+}
+
+export interface CompactOptions {
+  dir: string;
+  agentType: string;
+  writerId: string;
+  /** Journals of this writer that are closed and may be merged and removed. */
+  ownClosedJournals: ReadonlySet<string>;
+  /** Entries held only in memory (durability "off"), to be written as well. */
+  memoryEntries: readonly BufferEntry[];
+  /** Start time to use when no file has one yet. */
+  startedAt: string;
+  maxBufferEntries: number;
+  maxBufferBytes: number;
+  log?: Logger;
+  now?: () => string;
+}
+
+export interface CompactResult {
+  /** Entries in the snapshot now. */
+  entries: number;
+  bytesWritten: number;
+  mergedJournals: string[];
+  /** Set when the buffer rolled over: the archive's agent type. */
+  archive?: string;
+  /** Set when a damaged snapshot was set aside: its new file name. */
+  damagedCopy?: string;
+  problems: string[];
+  lastFlush: string;
+}
+
+/**
+ * Merges this writer's closed journals, every orphan journal (writer gone) and the memory-only
+ * entries into `<agent>.json`, under the agent lock, re-reading the file under the lock so no
+ * entry another writer put there is dropped. Live writers' journals are left to them.
+ */
+export async function compact(options: CompactOptions): Promise<CompactResult> {
+  const { dir, agentType, log } = options;
+  const now = options.now ?? (() => nowTimestamp());
+  await ensureDir(dir);
+  return withAgentLock(dir, agentType, log, async () => {
+    const files = (await scanDir(dir)).get(agentType) ?? { agentType, snapshot: null, journals: [], damagedCopies: [] };
+    const merged: string[] = [];
+    const loaded = await loadBuffer(files, undefined, async (journal) => {
+      const take = options.ownClosedJournals.has(journal.path) || !(await isWriterAlive(dir, journal.writerId, options.writerId));
+      if (take) merged.push(journal.path);
+      return take;
+    });
+    const seen = new Set(loaded.keys);
+    const entries = [...loaded.entries];
+    for (const [i, entry] of options.memoryEntries.entries()) {
+      const key = entryKeys([entry])[0] ?? String(i);
+      if (!seen.has(key)) {
+        seen.add(key);
+        entries.push(entry);
+      }
+    }
+    const result: CompactResult = { entries: entries.length, bytesWritten: 0, mergedJournals: merged, problems: loaded.problems, lastFlush: now() };
+    const snapshotPath = path.join(dir, `${agentType}.json`);
+    if (snapshotIsDamaged(loaded, files)) {
+      const copy = `${snapshotPath}.damaged-${fileStamp(now())}`;
+      await fs.rename(snapshotPath, copy);
+      result.damagedCopy = path.basename(copy);
+      log?.warn(`${agentType}: damaged buffer file set aside as ${result.damagedCopy}; ${entries.length} valid entries kept`);
+    }
+    if (entries.length === 0 && !files.snapshot) {
+      await removeFiles(dir, merged);
+      result.mergedJournals = merged;
+      return result;
+    }
+    const data: BufferData = {
+      ...loaded.extra,
+      started_at: loaded.startedAt ?? options.startedAt,
+      entries,
+      last_flush: result.lastFlush,
+      agent_type: agentType,
+    };
+    let text = serializeSnapshot(data);
+    if (entries.length > options.maxBufferEntries || Buffer.byteLength(text) > options.maxBufferBytes) {
+      const suffix = `.archive-${fileStamp(now())}`;
+      const archive = `${agentType.slice(0, 64 - suffix.length)}${suffix}`;
+      const archiveBytes = await writeSnapshot(path.join(dir, `${archive}.json`), { ...data, agent_type: archive });
+      result.bytesWritten += archiveBytes;
+      result.archive = archive;
+      log?.warn(`${agentType}: the buffer reached its size limit (${entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
+      data.entries = [];
+      data.started_at = result.lastFlush;
+      result.entries = 0;
+      text = serializeSnapshot(data);
+    }
+    result.bytesWritten += await writeSnapshot(snapshotPath, data);
+    await removeFiles(dir, merged);
+    return result;
+  });
+}
+
+function snapshotIsDamaged(loaded: LoadedBuffer, files: AgentFiles): boolean {
+  // A damaged snapshot is set aside each time it is found damaged; copies of earlier damage do not count.
+  return files.snapshot !== null && loaded.problems.some((p) => p.startsWith(`${files.agentType}.json:`));
+}
+
+async function removeFiles(dir: string, paths: string[]): Promise<void> {
+  if (!paths.length) return;
+  await Promise.all(paths.map((p) => fs.rm(p, { force: true })));
+  await fsyncDir(dir);
+}
+
+/** Removes every file of an agent's buffer (snapshot and journals; damaged copies are kept). */
+export async function removeBuffer(dir: string, agentType: string, log?: Logger): Promise<void> {
+  await withAgentLock(dir, agentType, log, async () => {
+    const files = (await scanDir(dir)).get(agentType);
+    if (!files) return;
+    await removeFiles(dir, [...(files.snapshot ? [files.snapshot.path] : []), ...files.journals.map((j) => j.path)]);
+  });
+}
