@@ -97,6 +97,7 @@ export class PersistentBuffer {
       maxEntryBytes: Math.max(1, pick('maxEntryBytes', DEFAULTS.maxEntryBytes)),
       maxBufferEntries: Math.max(1, pick('maxBufferEntries', DEFAULTS.maxBufferEntries)),
       maxBufferBytes: Math.max(1024, pick('maxBufferBytes', DEFAULTS.maxBufferBytes)),
+      compactMinBytes: Math.max(0, pick('compactMinBytes', DEFAULTS.compactMinBytes)),
     };
   }
 
@@ -329,7 +330,7 @@ export class PersistentBuffer {
 
   private compactionDue(state: AgentState): boolean {
     if (state.compacting || state.uncompactedBytes === 0) return false;
-    if (state.uncompactedBytes >= Math.max(DEFAULTS.compactMinBytes, state.snapshotBytes)) return true;
+    if (state.uncompactedBytes >= Math.max(this.settings.compactMinBytes, state.snapshotBytes)) return true;
     return this.clock() - state.lastCompaction >= DEFAULTS.compactAfterMs;
   }
 

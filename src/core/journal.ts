@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseEntry, type BufferEntry } from './schema';
+import { faults } from './faults';
 import { fsyncDir } from './fsutil';
 
 export interface JournalHeader {
@@ -170,6 +171,7 @@ export class JournalWriter {
 
   private async writeBatch(text: string): Promise<void> {
     try {
+      faults.beforeWrite?.(this.file);
       await this.ensureOpen();
       const payload = (this.needsSeparator ? '\n' : '') + text;
       const data = Buffer.from(payload);

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { BufferData as BufferDataSchema, parseEntry, type BufferData, type BufferEntry } from './schema';
+import { faults } from './faults';
 import { fsyncDir } from './fsutil';
 
 export interface ParsedSnapshot {
@@ -154,6 +155,7 @@ export function serializeSnapshot(data: BufferData): string {
 /** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. */
 export async function writeSnapshot(file: string, data: BufferData): Promise<number> {
   const text = serializeSnapshot(data);
+  faults.beforeWrite?.(file);
   await writeFileAtomic(file, text, { mode: 0o600, fsync: true });
   await fsyncDir(path.dirname(file));
   return Buffer.byteLength(text);

@@ -31,6 +31,8 @@ export interface BufferOptions {
   /** Past these a buffer rolls over into an archive snapshot (defaults 20,000 / 100 MB). */
   maxBufferEntries?: number;
   maxBufferBytes?: number;
+  /** Compact journals into the snapshot once they hold this many bytes (default 1 MB). */
+  compactMinBytes?: number;
   /** Unique id of this writer (default: generated from pid + random). */
   writerId?: string;
   log?: Logger;
