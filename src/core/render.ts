@@ -200,7 +200,7 @@ function listItem(label: string, text: string | null | undefined): string {
   const head = label ? `- ${label}` : '-';
   if (!body) return head;
   if (!/[\r\n]/.test(body)) return `${head} ${escapeInline(body)}`;
-  return `${head}\n\n${indent(fence(body, 'text'), '  ')}\n`;
+  return `${head}\n\n${indent(fence(body, 'text'), '  ')}`;
 }
 
 function subItem(label: string, text: string): string {

@@ -1,0 +1,113 @@
+import { assertAgentName } from '../../core/agentName';
+import { oneAgent, UsageError } from '../args';
+import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from '../command';
+import { oneLine } from '../format';
+import { contextFromJson } from '../stdinContext';
+import { compactWhenJournalsPileUp, withBuffer } from '../withBuffer';
+import { pushFromClaudeHook } from './pushClaudeHook';
+
+/** At most this many stream entries wait for their fsync at once (bounds memory on a fast pipe). */
+const MAX_IN_FLIGHT = 1024;
+
+export const pushCommand: Command = {
+  name: 'push',
+  summary: 'buffer a SessionContext read from stdin (one, a stream, or a Claude Code hook event)',
+  help: `Usage: nexus-buffer push AGENT [--type CONTEXT_TYPE] [--dir DIR] < context.json
+       nexus-buffer push AGENT --stream [--type CONTEXT_TYPE] [--dir DIR] < contexts.jsonl
+       nexus-buffer push AGENT --from claude-hook [--dir DIR] < hook-input.json
+
+Reads one JSON SessionContext on stdin and appends it to AGENT's buffer. A partial context is
+completed with the crate's defaults (agent_type = AGENT, extraction_started = now,
+extraction_source = "cli", empty lists). Prints the new entry's id, and exits 0 only once the
+entry is durably on disk. Invalid input: exit 1, a message naming the field, nothing written.
+
+Options:
+  --type TYPE           the entry's context type (default: checkpoint), e.g. extraction,
+                        session-start, tool-use, session-end, compact, error
+  --stream              read JSON lines, one SessionContext per line; print "ack <id>" on
+                        stdout for each once it is durable. A bad line is reported on stderr
+                        with its line number and skipped; exit 1 at the end if any was bad.
+  --from claude-hook    read a Claude Code hook event (SessionStart, UserPromptSubmit,
+                        PreToolUse, PostToolUse, Stop, SubagentStop, PreCompact, SessionEnd, ...)
+                        and buffer it as an entry. Made to run inside Claude Code: prints nothing
+                        on stdout, never exits 2 (which would block the agent), and on failure
+                        exits 1 with one line on stderr.`,
+  options: {
+    type: { type: 'string' },
+    stream: { type: 'boolean' },
+    from: { type: 'string' },
+  },
+  async run(ctx) {
+    const { values, positionals } = ctx;
+    const agent = assertAgentName(oneAgent(positionals, 'push'));
+    const type = values.type as string | undefined;
+    if (type !== undefined && (!type.trim() || /[\r\n]/.test(type) || type.length > 64)) {
+      throw new UsageError('push: --type must be a non-empty single-line name of at most 64 characters');
+    }
+    if (values.from !== undefined) {
+      if (values.from !== 'claude-hook') throw new UsageError(`push: unknown --from source "${values.from}" (supported: claude-hook)`);
+      if (values.stream) throw new UsageError('push: --stream and --from cannot be combined');
+      return pushFromClaudeHook(ctx, agent, type);
+    }
+    if (ctx.io.stdinIsTTY) {
+      throw new UsageError(`push: pipe JSON into stdin, e.g. nexus-buffer push ${agent} < context.json`);
+    }
+    return values.stream ? pushStream(ctx, agent, type ?? 'checkpoint') : pushOne(ctx, agent, type ?? 'checkpoint');
+  },
+};
+
+async function pushOne({ io, dir }: CommandContext, agent: string, type: string): Promise<number> {
+  // Validate fully before opening the buffer: bad input writes nothing.
+  const context = contextFromJson(await io.readStdin(), agent);
+  const entry = await withBuffer(dir, { durability: 'always' }, async (buffer) => {
+    const stored = await buffer.bufferContext(agent, context, type);
+    await compactWhenJournalsPileUp(buffer, agent);
+    return stored;
+  });
+  io.out(`${entry.id ?? ''}\n`);
+  return EXIT_OK;
+}
+
+/**
+ * JSON lines in, `ack <id>` out. Entries are handed to the buffer as they arrive (batched
+ * durability: one fsync covers many), and acks are printed in input order, each only after its
+ * own bufferContext promise resolved, i.e. once that entry is durable.
+ */
+async function pushStream({ io, dir }: CommandContext, agent: string, type: string): Promise<number> {
+  let bad = 0;
+  await withBuffer(dir, { durability: 'batched' }, async (buffer) => {
+    let acks: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    let lineNumber = 0;
+    const reportBad = (n: number, error: unknown): void => {
+      bad++;
+      io.err(`nexus-buffer: line ${n}: ${oneLine((error as Error)?.message ?? String(error))}\n`);
+    };
+    for await (const line of io.stdinLines()) {
+      const n = ++lineNumber;
+      if (!line.trim()) continue;
+      let stored: Promise<{ id?: string }>;
+      try {
+        stored = buffer.bufferContext(agent, contextFromJson(line, agent, ''), type);
+      } catch (error) {
+        acks = acks.then(() => reportBad(n, error));
+        continue;
+      }
+      stored.catch(() => undefined); // handled in order below; avoid an unhandled rejection meanwhile
+      inFlight++;
+      acks = acks.then(async () => {
+        try {
+          const entry = await stored;
+          io.out(`ack ${entry.id ?? ''}\n`);
+        } catch (error) {
+          reportBad(n, error);
+        } finally {
+          inFlight--;
+        }
+      });
+      if (inFlight >= MAX_IN_FLIGHT) await acks;
+    }
+    await acks;
+  });
+  return bad > 0 ? EXIT_ERROR : EXIT_OK;
+}

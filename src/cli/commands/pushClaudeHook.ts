@@ -1,0 +1,19 @@
+// `push AGENT --from claude-hook`: the command as a guest inside Claude Code. The guest rules
+// (nothing on stdout, never exit 2, one stderr line on failure) are enforced by main.ts for
+// the whole invocation; this file only maps and buffers the event.
+import { claudeHookToEntry } from '../../capture/claudeHook';
+import { completeContext } from '../../core/schema';
+import { EXIT_OK, type CommandContext } from '../command';
+import { parseJsonText } from '../stdinContext';
+import { compactWhenJournalsPileUp, withBuffer } from '../withBuffer';
+
+export async function pushFromClaudeHook({ io, dir }: CommandContext, agent: string, typeOverride?: string): Promise<number> {
+  const payload = parseJsonText(io.stdinIsTTY ? '' : await io.readStdin(), 'Claude Code hook input on stdin');
+  const { context, contextType } = claudeHookToEntry(payload);
+  const complete = completeContext(context, { agentType: agent, extractionSource: 'cli' });
+  await withBuffer(dir, { durability: 'always' }, async (buffer) => {
+    await buffer.bufferContext(agent, complete, typeOverride ?? contextType);
+    await compactWhenJournalsPileUp(buffer, agent);
+  });
+  return EXIT_OK;
+}
