@@ -25,6 +25,7 @@ if [ ! -x cs/node_modules/.bin/code-server ] || [ ! -d cs/node_modules/code-serv
   ( cd cs && { [ -f package.json ] || echo '{"name":"cs","private":true}' > package.json; }
     # npm must run under Node 24 (code-server's postinstall checks it) and node-gyp must use
     # its headers: this machine's npm config points nodedir at Node 20's.
-    PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm install --no-audit --no-fund "code-server@$CS_VERSION" >&2 )
+    PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm install --no-audit --no-fund --dangerously-allow-all-scripts "code-server@$CS_VERSION" >&2 )
+    # (npm 11 skips install scripts unless allowed; code-server builds its native modules in one)
 fi
 echo "$TOOLS"
