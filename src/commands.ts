@@ -1,0 +1,203 @@
+// Every `nexusBuffer.*` command of the host, registered in one place. Commands that act on one
+// buffer accept a tree node (anything with `agentType`), an agent-type string or a
+// `nexus-buffer:` URI as first argument, and ask with a quick pick when given none.
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { agentNameProblem } from './core/agentName';
+import type { BufferStatus } from './core/types';
+import type { BufferHost } from './host/bufferHost';
+import type { BufferStatuses } from './host/bufferStatuses';
+import { messageOf } from './host/notifyOnce';
+import { bufferDescription, type BuffersTreeProvider } from './views/buffersTree';
+import { parseBufferUri } from './views/bufferUri';
+import type { RecoveredDocumentProvider } from './views/recoveredDocument';
+
+export const CommandIds = {
+  recover: 'nexusBuffer.recover',
+  showEntries: 'nexusBuffer.showEntries',
+  showEntriesJson: 'nexusBuffer.showEntriesJson',
+  flush: 'nexusBuffer.flush',
+  flushAll: 'nexusBuffer.flushAll',
+  clear: 'nexusBuffer.clear',
+  refresh: 'nexusBuffer.refresh',
+  openFolder: 'nexusBuffer.openFolder',
+  showMore: 'nexusBuffer.showMore',
+} as const;
+
+export interface CommandDeps {
+  host: BufferHost;
+  statuses: BufferStatuses;
+  tree: BuffersTreeProvider;
+  documents: RecoveredDocumentProvider;
+  log: vscode.LogOutputChannel;
+  /** Focuses the Buffers view (and reveals the buffer's item when given). */
+  showView(agentType?: string): Promise<void>;
+}
+
+/** What `nexusBuffer.recover` resolves with (undefined when cancelled or failed). */
+export interface RecoverResult {
+  agentType: string;
+  entriesCount: number;
+  problems: string[];
+}
+
+/** Options a programmatic caller (another extension, a test) may pass as second argument of clear. */
+export interface ClearOptions {
+  /** The caller already asked the user: skip the modal confirmation. */
+  confirmed?: boolean;
+}
+
+type BufferFilter = (status: BufferStatus) => boolean;
+
+/** The agent named by a command argument, if any; throws when it names an invalid agent. */
+export function agentFromArgument(arg: unknown): string | undefined {
+  if (arg === undefined || arg === null) return undefined;
+  let agent: unknown;
+  if (typeof arg === 'string') agent = arg;
+  else if (arg instanceof vscode.Uri) agent = parseBufferUri(arg)?.agentType;
+  else if (typeof arg === 'object' && typeof (arg as { agentType?: unknown }).agentType === 'string') agent = (arg as { agentType: string }).agentType;
+  else return undefined;
+  if (agent === undefined) return undefined;
+  const problem = agentNameProblem(agent);
+  if (problem) throw new Error(problem);
+  return agent as string;
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { host, statuses, tree, documents, log } = deps;
+
+  const pickBuffer = async (placeHolder: string, filter: BufferFilter, none: string): Promise<string | undefined> => {
+    const candidates = (await statuses.refresh()).filter(filter);
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage(none);
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((s) => ({ label: s.agentType, description: bufferDescription(s), detail: s.path })),
+      { placeHolder, matchOnDescription: true },
+    );
+    return picked?.label;
+  };
+
+  const agentOrPick = async (arg: unknown, placeHolder: string, filter: BufferFilter, none: string) =>
+    agentFromArgument(arg) ?? pickBuffer(placeHolder, filter, none);
+
+  const recoverOne = async (agentType: string, editor: vscode.TextDocumentShowOptions): Promise<RecoverResult | undefined> => {
+    const recovered = await host.buffer.recover(agentType);
+    if (!recovered) {
+      void vscode.window.showInformationMessage(`There is no buffer for "${agentType}" in ${host.dir}.`);
+      return undefined;
+    }
+    log.info(`Recovered ${agentType}: ${recovered.data.entries.length} entries from ${host.dir}`);
+    for (const problem of recovered.problems) log.warn(`${agentType}: ${problem}`);
+    await documents.open(agentType, 'md', editor);
+    return { agentType, entriesCount: recovered.data.entries.length, problems: recovered.problems };
+  };
+
+  const handlers: Record<string, (...args: unknown[]) => Promise<unknown>> = {
+    [CommandIds.recover]: async (arg) => {
+      const agent = await agentOrPick(arg, 'Recover which buffer? (loaded from disk into this window)', (s) => s.onDisk,
+        `There is no buffer on disk in ${host.dir}.`);
+      return agent ? recoverOne(agent, {}) : undefined;
+    },
+
+    [CommandIds.showEntries]: async (arg) => {
+      const agent = await agentOrPick(arg, 'Show the entries of which buffer?', () => true, 'There is no buffer yet.');
+      if (agent) await documents.open(agent, 'md');
+      return agent;
+    },
+
+    [CommandIds.showEntriesJson]: async (arg) => {
+      const agent = await agentOrPick(arg, 'Show which buffer as JSON?', () => true, 'There is no buffer yet.');
+      if (agent) await documents.open(agent, 'json');
+      return agent;
+    },
+
+    [CommandIds.flush]: async (arg) => {
+      const agent = await agentOrPick(arg, 'Flush which buffer?', (s) => s.inMemory,
+        'No buffer is held by this window; there is nothing to flush.');
+      if (!agent) return undefined;
+      await host.buffer.flush(agent);
+      log.info(`Flushed ${agent}`);
+      vscode.window.setStatusBarMessage(`$(check) Nexus Buffer: flushed ${agent}`, 3000);
+      return agent;
+    },
+
+    [CommandIds.flushAll]: async () => {
+      await host.buffer.flushAll();
+      log.info('Flushed all buffers');
+      vscode.window.setStatusBarMessage('$(check) Nexus Buffer: flushed all buffers', 3000);
+    },
+
+    [CommandIds.clear]: async (arg, options) => {
+      const agent = await agentOrPick(arg, 'Clear which buffer? (deletes its entries)', () => true, 'There is no buffer to clear.');
+      if (!agent) return false;
+      const status = (await statuses.refresh()).find((s) => s.agentType === agent) ?? (await host.buffer.status(agent));
+      const count = status?.entriesCount ?? 0;
+      const confirmed = (options as ClearOptions | undefined)?.confirmed === true;
+      if (!confirmed) {
+        const answer = await vscode.window.showWarningMessage(
+          `Delete the buffer "${agent}" and its ${count} entr${count === 1 ? 'y' : 'ies'}?`,
+          { modal: true, detail: `They are removed from this window's memory and from ${status?.path ?? host.dir} (with its journals). This cannot be undone.` },
+          'Delete',
+        );
+        if (answer !== 'Delete') return false;
+      }
+      await host.buffer.clear(agent);
+      log.info(`Cleared ${agent} (${count} entries)`);
+      vscode.window.setStatusBarMessage(`$(trash) Nexus Buffer: cleared ${agent}`, 3000);
+      return true;
+    },
+
+    [CommandIds.refresh]: async () => {
+      host.buffer.notifyExternalChange();
+      await statuses.refresh();
+    },
+
+    [CommandIds.openFolder]: async () => {
+      await fs.promises.mkdir(host.dir, { recursive: true, mode: 0o700 });
+      const folder = vscode.Uri.file(host.dir);
+      if (vscode.env.uiKind === vscode.UIKind.Desktop && vscode.env.remoteName === undefined) {
+        await vscode.commands.executeCommand('revealFileInOS', folder);
+      } else {
+        // In a browser or remote window the OS file manager is on another machine: open it here.
+        await vscode.commands.executeCommand('vscode.openFolder', folder, { forceNewWindow: true });
+      }
+    },
+
+    [CommandIds.showMore]: async (arg) => {
+      const agent = agentFromArgument(arg);
+      if (agent) tree.showMore(agent);
+    },
+  };
+
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        // A command is something the user asked for: say what failed, each time.
+        log.error(`${id} failed: ${messageOf(error)}`);
+        void vscode.window.showErrorMessage(`Nexus Buffer: ${messageOf(error)}`, 'Show Log').then((choice) => {
+          if (choice === 'Show Log') log.show();
+        });
+        return undefined;
+      }
+    }));
+}
+
+/** Recovers several buffers (the leftover prompt), opening each without stealing focus when `background`. */
+export async function recoverMany(deps: Pick<CommandDeps, 'host' | 'documents' | 'log'>, agentTypes: string[], background: boolean): Promise<void> {
+  for (const [i, agentType] of agentTypes.entries()) {
+    try {
+      const recovered = await deps.host.buffer.recover(agentType);
+      if (!recovered) continue;
+      deps.log.info(`Recovered ${agentType}: ${recovered.data.entries.length} entries`);
+      for (const problem of recovered.problems) deps.log.warn(`${agentType}: ${problem}`);
+      await deps.documents.open(agentType, 'md', { preserveFocus: background || i > 0, preview: false });
+    } catch (error) {
+      deps.log.error(`Recovering ${agentType} failed: ${messageOf(error)}`);
+      void vscode.window.showErrorMessage(`Nexus Buffer could not recover "${agentType}": ${messageOf(error)}`);
+    }
+  }
+}
