@@ -1,0 +1,118 @@
+// Helpers for the UI tests: drive the real VS Code workbench (code-server) through Playwright.
+// Selectors are the ones that work on VS Code 1.139 (see ../../../shared/notes/real-vscode-here.md).
+// Every wait is on a condition, with generous timeouts: the 2-core CI machine is slow.
+
+export const TIMEOUT = {
+  workbench: 90000, // page load to a usable workbench
+  extension: 90000, // the extension host starts and the extension contributes its UI
+  ui: 30000, // a palette, a quick pick, an editor
+};
+
+/** The activity-bar entry of a view container, by its title. */
+export function activityIcon(page, title) {
+  return page.locator(`.activitybar a.action-label[aria-label="${title}"]`);
+}
+
+/** Rows of the tree views of the side bar. */
+export function treeRows(page) {
+  return page.locator('.part.sidebar .pane-body .monaco-list-row');
+}
+
+/** The side-bar tree row whose label is exactly `label`. */
+export function treeRow(page, label) {
+  return treeRows(page).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) });
+}
+
+export function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Text of an element with the non-breaking spaces VS Code renders turned into spaces. */
+export async function textOf(locator) {
+  return (await locator.textContent() ?? '').replace(/\u00a0/g, ' ');
+}
+
+/** Opens the command palette (F1), types the command's full title and runs it. */
+export async function runCommand(page, title, { timeout = TIMEOUT.ui } = {}) {
+  const input = await openQuickInput(page, `>${title}`, { timeout });
+  const row = page.locator('.quick-input-widget .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+  }).first();
+  await row.waitFor({ timeout });
+  // Enter runs the focused row: make sure it is ours (the palette may list recent commands first).
+  await row.click();
+  await input.waitFor({ state: 'hidden', timeout }).catch(() => {});
+}
+
+/** Opens the quick input with F1 and types `text`; returns the input box. */
+export async function openQuickInput(page, text, { timeout = TIMEOUT.ui } = {}) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.keyboard.press('Escape').catch(() => {});
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: attempt < 2 ? timeout / 3 : timeout });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+      // F1 went nowhere (focus outside the workbench): click an empty spot of the status bar.
+      await page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => {});
+    }
+  }
+  await input.fill(text);
+  return input;
+}
+
+/** Rows of the open quick pick (after a command asked for a choice). */
+export function quickPickRows(page) {
+  return page.locator('.quick-input-widget .monaco-list-row');
+}
+
+/** Opens the notification center (toasts are hidden by the smoke-test driver flag). */
+export async function showNotifications(page) {
+  await runCommand(page, 'Notifications: Show Notifications');
+  await page.locator('.notifications-center').waitFor({ state: 'visible', timeout: TIMEOUT.ui });
+  return page.locator('.notifications-center .notification-list-item');
+}
+
+/** The active editor's tab and its rendered lines. */
+export function activeEditor(page) {
+  return {
+    tab: page.locator('.editor-group-container.active .tabs-container .tab.active'),
+    lines: page.locator('.editor-group-container.active .monaco-editor .view-lines'),
+  };
+}
+
+/**
+ * Searches the active editor with its find widget (Ctrl+F), which searches the whole document,
+ * not just the lines on screen. Returns the widget's count text, e.g. "1 of 3", or "No results"
+ * when nothing matched within `settleMs`.
+ */
+export async function findInActiveEditor(page, text, { timeout = TIMEOUT.ui, settleMs = 4000 } = {}) {
+  const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+  const widget = page.locator('.editor-group-container.active .find-widget.visible');
+  if (!(await widget.isVisible().catch(() => false))) {
+    await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+f');
+    await widget.waitFor({ state: 'visible', timeout });
+  }
+  const input = widget.locator('.find-part textarea, .find-part input').first();
+  const count = widget.locator('.matchesCount');
+  const countText = async () => ((await count.textContent().catch(() => '')) ?? '').trim();
+  // Start from a search that matches nothing, so a stale count of the previous search is never read.
+  await input.fill(`nothing-matches-${Date.now()}-${Math.random()}`);
+  await waitUntil(async () => /No results/i.test(await countText()), timeout);
+  await input.fill(text);
+  const found = await waitUntil(async () => /\d+ of \d+/.test(await countText()), settleMs);
+  return found ? countText() : 'No results';
+}
+
+/** Polls `probe` every 100 ms until it is truthy (true) or `ms` passed (false). */
+export async function waitUntil(probe, ms) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await probe().catch(() => false)) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
