@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Runs the unit tests (node:test, compiled to out/test/unit/**/*.test.js) with Node's own test
+// runner: its spec output on the terminal, and a TAP copy whose summary gives the counts.
+// (A glob argument to `node --test` needs Node 21+; listing the files works on Node 20 too.)
+//
+//   node test/harness/run-unit.mjs [node --test options...]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from './tools.mjs';
+
+export function findUnitTests(dir = path.join(projectRoot, 'out', 'test', 'unit')) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => path.join(dir, f))
+    .sort();
+}
+
+/** Parses the closing `# pass N` / `# fail N` ... lines of a TAP stream. */
+export function parseTapSummary(tap) {
+  const count = (key) => Number(tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+  return { tests: count('tests'), passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
+}
+
+export async function runUnit({ extraArgs = [], log = console.log } = {}) {
+  const started = Date.now();
+  const files = findUnitTests();
+  if (files.length === 0) {
+    log('  no unit test files under out/test/unit (did `npm run compile-tests` run?)');
+    return { name: 'unit', passed: 0, failed: 0, skipped: 0, ok: false, seconds: 0 };
+  }
+  const tapFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-unit-')), 'results.tap');
+  const args = ['--test', '--test-concurrency=2',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...extraArgs, ...files];
+  const code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (c, signal) => resolve(signal ? 1 : c));
+  });
+  const summary = parseTapSummary(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '');
+  fs.rmSync(path.dirname(tapFile), { recursive: true, force: true });
+  let { failed } = summary;
+  if (code !== 0 && failed === 0) failed = 1; // the runner itself failed (a file that does not load, a crash)
+  return {
+    name: 'unit', passed: summary.passed, failed, skipped: summary.skipped,
+    ok: failed === 0 && summary.passed > 0, seconds: (Date.now() - started) / 1000,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await runUnit({ extraArgs: process.argv.slice(2) });
+  console.log(`${result.passed} passed, ${result.failed} failed`);
+  process.exit(result.ok ? 0 : 1);
+}
