@@ -33,6 +33,8 @@ Run "nexus-buffer <command> --help" for a command's options.
 ${COMMON_HELP}
 
 Exit codes: 0 success, 1 error, 2 usage (never 2 with --from claude-hook).
+Errors are one line on stderr; set NEXUS_BUFFER_DEBUG=1 to add the stack trace.
+
 Examples:
   echo '{"insights":["cache keys are per tenant"]}' | nexus-buffer push claude-code
   nexus-buffer list

@@ -2,6 +2,7 @@
 // its timers and releases its locks), so the process ends as soon as the work is done.
 import { promises as fs } from 'node:fs';
 import { PersistentBuffer } from '../core/buffer';
+import { BufferError } from '../core/errors';
 import { parseJournalFileName } from '../core/journal';
 import type { BufferOptions } from '../core/types';
 
@@ -41,4 +42,15 @@ export async function compactWhenJournalsPileUp(buffer: PersistentBuffer, agent:
   const journals = names.filter((name) => parseJournalFileName(name)?.agentType === agent).length;
   if (journals < COMPACT_AT_JOURNALS) return;
   await buffer.flush(agent, { compact: true }).catch(() => undefined);
+}
+
+/**
+ * The core's DISK error is written for a long-lived host ("held in memory and retried"); a
+ * command line exits right after, so the entry is simply not buffered. Say that instead.
+ */
+export function notBufferedError(error: unknown): unknown {
+  if (!(error instanceof BufferError) || error.code !== 'DISK') return error;
+  // The first sentence (paths such as ~/.local/share have dots, so a sentence ends at ". ").
+  const reason = /^.*?\.(?=\s|$)/s.exec(error.message)?.[0] ?? error.message;
+  return new BufferError('DISK', `not buffered, nothing acknowledged: ${reason}`, error);
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { CliIo } from '../../src/cli/io';
 import { isClaudeHookGuest, runCli } from '../../src/cli/main';
+import { faults } from '../../src/core/faults';
 
 const temps: string[] = [];
 after(() => {
@@ -98,4 +99,29 @@ test('hook mode: even --help and internal failures stay off stdout', async () =>
   assert.equal(code, 1);
   assert.equal(captured.out, '');
   assert.match(captured.err, /^nexus-buffer: [^\n]+\n$/);
+});
+
+test('a full disk: push is not acknowledged (exit 1, no id printed), in every mode', async () => {
+  const dir = path.join(tempDir(), '.local', 'buffer'); // a dotted path, as the default folder has
+  faults.beforeWrite = () => {
+    throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+  };
+  try {
+    const one = fakeIo({ stdin: '{"insights":["x"]}' });
+    assert.equal(await runCli(['push', 'codex', '--dir', dir], one.io), 1);
+    assert.equal(one.captured.out, '');
+    assert.match(one.captured.err, /^nexus-buffer: not buffered, nothing acknowledged: Cannot write the codex buffer in .*\.local\/buffer: the disk is full\.\n$/);
+
+    const stream = fakeIo({ stdin: '{"insights":["a"]}\n{"insights":["b"]}\n' });
+    assert.equal(await runCli(['push', 'codex', '--stream', '--dir', dir], stream.io), 1);
+    assert.equal(stream.captured.out, '', 'no ack for an entry that is not on disk');
+    assert.match(stream.captured.err, /line 1: .*disk is full/);
+
+    const hook = fakeIo({ stdin: JSON.stringify({ hook_event_name: 'Stop', session_id: 's' }) });
+    assert.equal(await runCli(['push', 'claude-code', '--from', 'claude-hook', '--dir', dir], hook.io), 1);
+    assert.equal(hook.captured.out, '');
+    assert.match(hook.captured.err, /^nexus-buffer: [^\n]*disk is full[^\n]*\n$/);
+  } finally {
+    faults.beforeWrite = undefined;
+  }
 });

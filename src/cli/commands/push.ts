@@ -3,7 +3,7 @@ import { oneAgent, UsageError } from '../args';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from '../command';
 import { oneLine } from '../format';
 import { contextFromJson } from '../stdinContext';
-import { compactWhenJournalsPileUp, withBuffer } from '../withBuffer';
+import { compactWhenJournalsPileUp, notBufferedError, withBuffer } from '../withBuffer';
 import { pushFromClaudeHook } from './pushClaudeHook';
 
 /** At most this many stream entries wait for their fsync at once (bounds memory on a fast pipe). */
@@ -49,10 +49,12 @@ Options:
       if (values.stream) throw new UsageError('push: --stream and --from cannot be combined');
       return pushFromClaudeHook(ctx, agent, type);
     }
+    if (values.stream) return pushStream(ctx, agent, type ?? 'checkpoint');
+    // One context is read to the end of stdin: on a terminal that would just seem to hang.
     if (ctx.io.stdinIsTTY) {
       throw new UsageError(`push: pipe JSON into stdin, e.g. nexus-buffer push ${agent} < context.json`);
     }
-    return values.stream ? pushStream(ctx, agent, type ?? 'checkpoint') : pushOne(ctx, agent, type ?? 'checkpoint');
+    return pushOne(ctx, agent, type ?? 'checkpoint');
   },
 };
 
@@ -60,7 +62,7 @@ async function pushOne({ io, dir }: CommandContext, agent: string, type: string)
   // Validate fully before opening the buffer: bad input writes nothing.
   const context = contextFromJson(await io.readStdin(), agent);
   const entry = await withBuffer(dir, { durability: 'always' }, async (buffer) => {
-    const stored = await buffer.bufferContext(agent, context, type);
+    const stored = await buffer.bufferContext(agent, context, type).catch((error) => Promise.reject(notBufferedError(error)));
     await compactWhenJournalsPileUp(buffer, agent);
     return stored;
   });
@@ -79,8 +81,9 @@ async function pushStream({ io, dir }: CommandContext, agent: string, type: stri
     let acks: Promise<void> = Promise.resolve();
     let inFlight = 0;
     let lineNumber = 0;
-    const reportBad = (n: number, error: unknown): void => {
+    const reportBad = (n: number, failure: unknown): void => {
       bad++;
+      const error = notBufferedError(failure);
       io.err(`nexus-buffer: line ${n}: ${oneLine((error as Error)?.message ?? String(error))}\n`);
     };
     for await (const line of io.stdinLines()) {
