@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { assertAgentName } from './agentName';
 import { BufferError, describeFsError } from './errors';
-import { ensureDir } from './fsutil';
-import { JournalWriter } from './journal';
-import { holdWriterLiveness, isWriterAlive, newWriterId } from './lock';
+import { ensureDir, statOrNull } from './fsutil';
+import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
+import { holdWriterLiveness, isWriterAlive, newWriterId, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
   completeContext, InvalidContextError, nowTimestamp, timestampSortKey, type PartialSessionContext,
@@ -59,7 +59,7 @@ interface AgentState {
   compacting?: Promise<CompactResult | undefined>;
 }
 
-type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock'>>;
+type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock' | 'sharedJournal'>>;
 
 export class PersistentBuffer {
   /** The resolved buffer folder. */
@@ -76,8 +76,10 @@ export class PersistentBuffer {
   private liveness: Promise<() => Promise<void>> | undefined;
   private dirReady: Promise<void> | undefined;
   private disposed = false;
+  private readonly sharedJournal: boolean;
 
   constructor(options: BufferOptions = {}) {
+    this.sharedJournal = options.sharedJournal ?? false;
     this.dir = resolveBufferDir(options.dir);
     this.writerId = options.writerId ?? newWriterId();
     this.log = options.log;
@@ -223,8 +225,9 @@ export class PersistentBuffer {
       if (state.unflushed.length >= this.settings.maxEntries) await this.flush(agentType);
       return entry;
     }
-    if (state.unflushed.length > 0) {
-      // The disk is failing: keep order, queue behind the entries waiting for the retry.
+    // The disk is failing: keep order, queue behind the entries waiting for the retry. (Entries
+    // left in memory by durability "off" before a switch to a journaled mode go first.)
+    if (state.diskProblem !== undefined || (state.unflushed.length > 0 && !(await this.retryUnflushed(state)))) {
       state.unflushed.push(entry);
       this.emit({ agentType, reason: 'buffered' });
       throw this.notDurable(state);
@@ -260,6 +263,7 @@ export class PersistentBuffer {
   }
 
   private async appendToJournal(state: AgentState, line: string, bytes: number): Promise<void> {
+    if (this.sharedJournal) return this.appendToSharedJournal(state, line);
     await this.prepareDisk();
     state.journal ??= new JournalWriter(
       this.dir,
@@ -270,6 +274,22 @@ export class PersistentBuffer {
     await state.journal.appendLine(line);
     state.uncompactedBytes += bytes + 1;
     state.lastFlush = this.now();
+  }
+
+  private async appendToSharedJournal(state: AgentState, line: string): Promise<void> {
+    this.dirReady ??= ensureDir(this.dir);
+    await this.dirReady.catch((error) => {
+      this.dirReady = undefined;
+      throw error;
+    });
+    const header = { nexus_journal: 1 as const, agent_type: state.agentType, started_at: state.startedAt, writer_id: SHARED_WRITER_ID };
+    const journalBytes = await withAgentLock(this.dir, state.agentType, this.log, () => appendShared(this.dir, header, [line]));
+    state.lastFlush = this.now();
+    // Amortised compaction, as for own journals: once the shared journal outgrows the snapshot.
+    const snapshotBytes = (await statOrNull(path.join(this.dir, `${state.agentType}.json`)))?.size ?? 0;
+    if (journalBytes >= Math.max(this.settings.compactMinBytes, snapshotBytes)) {
+      await this.compactAgent(state.agentType).catch((error) => this.log?.warn(`compaction of ${state.agentType}: ${(error as Error).message}`));
+    }
   }
 
   private notDurable(state: AgentState): BufferError {

@@ -240,3 +240,28 @@ export class JournalWriter {
     return this.bytes > 0;
   }
 }
+
+/** The writer id of the journal shared by short-lived writers (appended under the agent lock). */
+export const SHARED_WRITER_ID = 'shared';
+
+/**
+ * Appends lines to `<agent>.json.wal-shared-0` and fsyncs them. The caller holds the agent lock,
+ * which serialises every appender and every compaction that merges this file. Used by one-shot
+ * writers (a hook call, a single CLI push) so they leave no journal of their own behind.
+ */
+export async function appendShared(dir: string, header: JournalHeader, lines: string[]): Promise<number> {
+  const file = path.join(dir, journalFileName(header.agent_type, SHARED_WRITER_ID, 0));
+  faults.beforeWrite?.(file);
+  const handle = await fs.open(file, 'a', 0o600);
+  try {
+    const { size } = await handle.stat();
+    // A crash may have left a torn line: a newline first keeps it from swallowing ours.
+    const text = (size === 0 ? JSON.stringify(header) + '\n' : '\n') + lines.map((l) => l + '\n').join('');
+    await handle.write(text);
+    await handle.datasync();
+    if (size === 0) await fsyncDir(dir);
+    return size + Buffer.byteLength(text);
+  } finally {
+    await handle.close();
+  }
+}

@@ -33,6 +33,11 @@ export interface BufferOptions {
   maxBufferBytes?: number;
   /** Compact journals into the snapshot once they hold this many bytes (default 1 MB). */
   compactMinBytes?: number;
+  /**
+   * For one-shot writers (a hook call, a single CLI push): append to the agent's shared journal
+   * under the agent lock instead of a journal of one's own, so no file is left per process.
+   */
+  sharedJournal?: boolean;
   /** Unique id of this writer (default: generated from pid + random). */
   writerId?: string;
   log?: Logger;
