@@ -2,6 +2,7 @@
 // recovering what another process wrote, clearing, and the folder watcher.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RecoverResult } from '../../src/commands';
@@ -98,6 +99,7 @@ suite('Buffers', () => {
     const after = (await nexus.listBuffers()).find((s) => s.agentType === agent);
     assert.equal(after?.inMemory, true, 'recovered into this window');
     assert.equal(after?.leftover, false);
+    assert.equal(after?.entriesCount, 2, 'recovered entries are counted once (entries without an id too)');
   });
 
   test('commands take a tree node, an agent string or a nexus-buffer URI', async () => {
@@ -128,6 +130,24 @@ suite('Buffers', () => {
     assert.equal((await nexus.listBuffers()).some((s) => s.agentType === agent), false, 'gone from memory too');
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === `nexus-buffer:/${agent}.md`);
     await waitFor(() => document && !document.getText().includes('to be cleared'), 'the open document to follow the clear');
+  });
+
+  test('a new nexusBuffer.directory applies without a reload', async () => {
+    const nexus = await api();
+    const original = testBufferDir();
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-other-dir-'));
+    try {
+      await set('directory', other);
+      await waitFor(() => nexus.bufferDir === other, 'the buffer folder to switch');
+      const agent = uniqueAgent('moved');
+      const entry = await nexus.bufferContext(agent, { insights: ['in the other folder'] });
+      assert.ok(agentFilesContain(other, agent, entry.id!), 'written to the new folder');
+      assert.deepEqual(agentFiles(original, agent), [], 'not to the old one');
+    } finally {
+      for (const undo of restore.splice(0).reverse()) await undo();
+      await waitFor(() => nexus.bufferDir === original, 'the buffer folder to switch back');
+      fs.rmSync(other, { recursive: true, force: true });
+    }
   });
 
   test('buffers written by another process are noticed without a refresh', async () => {
