@@ -3,6 +3,7 @@
 // the activation path: the folder is scanned (and leftovers offered) right after it returns.
 import * as vscode from 'vscode';
 import { WorkspaceActivityCapture } from './capture/workspaceActivity';
+import type { BufferStatus } from './core/types';
 import { CommandIds, recoverMany, registerCommands } from './commands';
 import { registerHandoffCommands } from './handoff/registerHandoffCommands';
 import { createApi, type NexusBufferApi } from './host/api';
@@ -61,11 +62,17 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
     host.applySettings(readSettings()).catch((error) => log.error(`Applying settings failed: ${messageOf(error)}`));
   }));
 
-  own(new WorkspaceActivityCapture((ctx, contextType) => api.bufferContext(VSCODE_AGENT, ctx, contextType), log));
+  let disposed = false;
+  own({ dispose: () => { disposed = true; } });
+  // Capture starts after the start-up scan, so that this window's own `vscode` buffer does not
+  // hide the `vscode` buffer an earlier (crashed) window left.
+  const startCapture = () => {
+    if (!disposed) own(new WorkspaceActivityCapture((ctx, contextType) => api.bufferContext(VSCODE_AGENT, ctx, contextType), log));
+  };
 
   // After activation returns: watch and scan the folder, repair what earlier sessions left
   // half-done (orphan journals, damaged snapshots), then offer the leftovers.
-  const startup = setTimeout(() => void startUp(host, statuses, watcher, documents, log, showView), 0);
+  const startup = setTimeout(() => void startUp(host, statuses, watcher, documents, log, showView, startCapture), 0);
   own({ dispose: () => clearTimeout(startup) });
 
   return api;
@@ -78,23 +85,34 @@ async function startUp(
   documents: RecoveredDocumentProvider,
   log: vscode.LogOutputChannel,
   showView: (agentType?: string) => Promise<void>,
+  startCapture: () => void,
 ): Promise<void> {
+  let list: readonly BufferStatus[] = [];
   try {
     await watcher.watch(host.dir);
     const report = await host.buffer.repair();
     if (report.mergedJournals > 0) log.info(`Merged ${report.mergedJournals} journal(s) left by ended writers into their snapshots`);
     for (const problem of report.problems) log.warn(problem);
-    const list = await statuses.refresh();
-    await offerLeftovers(list, readSettings().recoverOnStartup, {
-      show: () => showView(),
-      recover: (agents, background) => recoverMany({ host, documents, log }, agents, background),
-    }, log);
+    list = await statuses.refresh();
   } catch (error) {
     log.error(`Start-up scan of ${host.dir} failed: ${messageOf(error)}`);
     void vscode.window.showWarningMessage(
       `Nexus Buffer could not read its buffer folder ${host.dir}: ${messageOf(error)}. Check the folder (setting nexusBuffer.directory), then run "Nexus Buffer: Refresh".`,
       'Refresh',
     ).then((choice) => (choice === 'Refresh' ? vscode.commands.executeCommand(CommandIds.refresh) : undefined));
+  }
+  try {
+    startCapture();
+  } catch (error) {
+    log.error(`Starting the capture of workspace activity failed: ${messageOf(error)}`);
+  }
+  try {
+    await offerLeftovers(list, readSettings().recoverOnStartup, {
+      show: () => showView(),
+      recover: (agents, background) => recoverMany({ host, documents, log }, agents, background),
+    }, log);
+  } catch (error) {
+    log.error(`Offering the leftover buffers failed: ${messageOf(error)}`);
   }
 }
 

@@ -10,6 +10,8 @@ import type { BufferChangeEvent, Disposable as CoreDisposable, Logger } from '..
 import { Disposable } from './disposable';
 import { type HostSettings, tuningOptions } from './settings';
 
+const SHUTDOWN_FLUSH_MS = 3000;
+
 /** `~/x` in a setting means the home folder, as users expect from other tools. */
 export function expandHome(dir: string): string {
   if (dir === '~') return os.homedir();
@@ -91,6 +93,7 @@ export class BufferHost extends Disposable {
     this.swapEmitter.fire(this.current);
     this.changeEmitter.fire({});
     try {
+      await old.flushAll();
       await old.dispose();
     } catch (error) {
       this.log.error(`Closing the buffer in the previous folder ${old.dir} failed: ${String(error)}`);
@@ -102,9 +105,19 @@ export class BufferHost extends Disposable {
     this.shutdownPromise ??= (async () => {
       this.currentListener.dispose();
       try {
-        await this.current.dispose();
+        // A courtesy: acknowledged entries are on disk already; this saves what durability
+        // "off" keeps in memory only and compacts the journals for the crate's reader.
+        // VS Code gives the host about 5 s to shut down: never wait longer than part of that.
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS); });
+        await Promise.race([this.current.flushAll(), gaveUp]).finally(() => clearTimeout(timer));
       } catch (error) {
         this.log.error(`Final flush failed: ${String(error)}`);
+      }
+      try {
+        await this.current.dispose();
+      } catch (error) {
+        this.log.error(`Closing the buffer failed: ${String(error)}`);
       }
     })();
     return this.shutdownPromise;
