@@ -15,7 +15,7 @@ import { flushFigure } from './flush';
 import { ingestFigure } from './ingest';
 import { machineInfo } from './machine';
 import { profileRecovery } from './profile';
-import { readAllThroughBuffer, recoveryFigure } from './recovery';
+import { readAllThroughBuffer, recoveryFigure, stageBreakdown } from './recovery';
 import { renderTable, verdictTable, type FigureResult, type Table } from './report';
 import { now } from './stats';
 import { removeAllTempDirs } from './tempDirs';
@@ -86,11 +86,11 @@ async function main(): Promise<number> {
   await attempt('recovery', () => recoveryFigure({
     quick: args.quick,
     progress,
-    withFixture: async (fixture, missed): Promise<Table | undefined> => {
+    withFixture: async (fixture, missed): Promise<Table[]> => {
       const wanted = args.profile === 'always' || (args.profile === 'auto' && missed && !args.quick);
-      if (!wanted) return undefined;
-      progress('recovery: profiling the reader (node --cpu-prof)…');
-      return profileRecovery(benchScript, fixture.dir).table;
+      if (!wanted) return [];
+      progress('recovery: profiling the reader (node --cpu-prof) and timing it by stage…');
+      return [profileRecovery(benchScript, fixture.dir).table, await stageBreakdown(fixture)];
     },
   }));
   let build: BundleBuild | undefined;
