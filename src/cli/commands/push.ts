@@ -3,7 +3,7 @@ import { oneAgent, UsageError } from '../args';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from '../command';
 import { oneLine } from '../format';
 import { contextFromJson } from '../stdinContext';
-import { compactWhenJournalsPileUp, notBufferedError, withBuffer } from '../withBuffer';
+import { notBufferedError, withBuffer } from '../withBuffer';
 import { pushFromClaudeHook } from './pushClaudeHook';
 
 /** At most this many stream entries wait for their fsync at once (bounds memory on a fast pipe). */
@@ -61,11 +61,10 @@ Options:
 async function pushOne({ io, dir }: CommandContext, agent: string, type: string): Promise<number> {
   // Validate fully before opening the buffer: bad input writes nothing.
   const context = contextFromJson(await io.readStdin(), agent);
-  const entry = await withBuffer(dir, { durability: 'always' }, async (buffer) => {
-    const stored = await buffer.bufferContext(agent, context, type).catch((error) => Promise.reject(notBufferedError(error)));
-    await compactWhenJournalsPileUp(buffer, agent);
-    return stored;
-  });
+  // One-shot writer: the agent's shared journal, so a push leaves no file of its own.
+  const entry = await withBuffer(dir, { durability: 'always', sharedJournal: true }, (buffer) =>
+    buffer.bufferContext(agent, context, type).catch((error) => Promise.reject(notBufferedError(error))),
+  );
   io.out(`${entry.id ?? ''}\n`);
   return EXIT_OK;
 }

@@ -5,15 +5,15 @@ import { claudeHookToEntry } from '../../capture/claudeHook';
 import { completeContext } from '../../core/schema';
 import { EXIT_OK, type CommandContext } from '../command';
 import { parseJsonText } from '../stdinContext';
-import { compactWhenJournalsPileUp, notBufferedError, withBuffer } from '../withBuffer';
+import { notBufferedError, withBuffer } from '../withBuffer';
 
 export async function pushFromClaudeHook({ io, dir }: CommandContext, agent: string, typeOverride?: string): Promise<number> {
   const payload = parseJsonText(io.stdinIsTTY ? '' : await io.readStdin(), 'Claude Code hook input on stdin');
   const { context, contextType } = claudeHookToEntry(payload);
   const complete = completeContext(context, { agentType: agent, extractionSource: 'cli' });
-  await withBuffer(dir, { durability: 'always' }, async (buffer) => {
+  // One-shot writer: the agent's shared journal, so a hook call leaves no file of its own.
+  await withBuffer(dir, { durability: 'always', sharedJournal: true }, async (buffer) => {
     await buffer.bufferContext(agent, complete, typeOverride ?? contextType).catch((error) => Promise.reject(notBufferedError(error)));
-    await compactWhenJournalsPileUp(buffer, agent);
   });
   return EXIT_OK;
 }
