@@ -100,6 +100,11 @@ export class WorkspaceActivityCapture implements vscode.Disposable {
     this.startTimer = setTimeout(() => this.guard(() => this.startSession()), 0);
   }
 
+  /** Whether capture is on (`nexusBuffer.capture.enabled`, applied live). */
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
   /**
    * Records a command that ended in a terminal (what shell integration reports). Public so a
    * test can feed it where shell integration is not available.
