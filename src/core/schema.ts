@@ -5,7 +5,9 @@
 // becomes null, and unknown keys are kept (loose objects) so they are written back.
 // Writing is complete: `completeContext` fills every key the crate's reader requires.
 // Timestamps stay strings: the crate writes nanoseconds, which a JS Date cannot hold.
-import { z } from 'zod';
+// A namespace import lets esbuild drop the parts of zod we do not use (its 260 KB of error
+// message locales among them), which matters for a hook that Claude Code waits for.
+import * as z from 'zod';
 
 /** RFC 3339 with an offset or Z and any fraction length; kept as the original string. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
