@@ -45,7 +45,9 @@ export async function runIntegration({
     // The workbench calls these when it runs with an extensionTestsPath (smoke-test driver).
     await page.exposeFunction('codeAutomationExit', (code) => resolveExit(code));
     await page.exposeFunction('codeAutomationLog', (type, args) => {
-      hostLog.push(`[${type}] ${util.format(...(Array.isArray(args) ? args : [args]))}`);
+      const line = `[${type}] ${util.format(...(Array.isArray(args) ? args : [args]))}`;
+      // Drop the offline noise (extension gallery unreachable) so the tail shows what matters.
+      if (!/ENOTFOUND|open-vsx\.org/.test(line)) hostLog.push(line);
     });
     const extensionEnv = {
       NEXUS_TEST_BUFFER_DIR: bufferDir,

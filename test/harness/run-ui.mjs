@@ -68,6 +68,9 @@ async function runScript(file, { artifactsDir, updateScreenshots, log }) {
     async screenshot(page, shotName) {
       fs.mkdirSync(artifactsDir, { recursive: true });
       const file = path.join(artifactsDir, `${shotName}.png`);
+      // Park the mouse on the empty middle of the status bar: no hover tooltip in the picture.
+      const size = page.viewportSize();
+      if (size) await page.mouse.move(size.width / 2, size.height - 8);
       await page.screenshot({ path: file });
       screenshots.push(file);
       return file;

@@ -22,9 +22,14 @@ function nanoTimestamp(base, offsetMs, salt) {
   return `${iso.slice(0, -1)}${nanos}Z`;
 }
 
-/** A distinctive command string for entry `index` of `agent` (tests look for it). */
+/** A tag unique to entry `index` (0-based) of `agent`, e.g. "claude-code-entry-07" (tests look for it). */
+export function sampleTag(agent, index) {
+  return `${agent}-entry-${String(index + 1).padStart(2, '0')}`;
+}
+
+/** The command seeded in entry `index` of `agent`; it carries the entry's tag. */
 export function sampleCommand(agent, index) {
-  return `${TOPICS[index % TOPICS.length].cmd} # ${agent} entry ${index + 1}`;
+  return `${TOPICS[index % TOPICS.length].cmd} --tag ${sampleTag(agent, index)}`;
 }
 
 export function sampleBuffer(agent, count, { base = Date.parse('2026-05-19T13:02:44.918Z') } = {}) {

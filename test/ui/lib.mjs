@@ -13,6 +13,38 @@ export function activityIcon(page, title) {
   return page.locator(`.activitybar a.action-label[aria-label="${title}"]`);
 }
 
+/** Shows a view container in the side bar (clicking its icon when it is already shown would hide it). */
+export async function openViewContainer(page, title, { timeout = TIMEOUT.extension } = {}) {
+  const icon = activityIcon(page, title);
+  await icon.waitFor({ timeout });
+  const item = page.locator('.activitybar li.action-item', { has: page.locator(`a.action-label[aria-label="${title}"]`) });
+  if (!((await item.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) await icon.click();
+  await page.locator('.activitybar li.action-item.checked', { has: page.locator(`a.action-label[aria-label="${title}"]`) })
+    .waitFor({ timeout: TIMEOUT.ui });
+}
+
+/** Waits until the element's text (non-breaking spaces as spaces) contains `text`. */
+export async function waitForText(locator, text, { timeout = TIMEOUT.ui } = {}) {
+  let last = '';
+  const ok = await waitUntil(async () => {
+    last = (await locator.first().textContent({ timeout: 1000 }).catch(() => '') ?? '').replace(/\u00a0/g, ' ');
+    return last.includes(text);
+  }, timeout);
+  if (!ok) throw new Error(`expected the text to contain "${text}", it reads: "${last.slice(0, 300)}"`);
+}
+
+/** Makes the side bar wider by dragging its sash (for readable descriptions in screenshots). */
+export async function widenSideBar(page, width = 480) {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (!sidebar || sidebar.width >= width) return;
+  const x = sidebar.x + sidebar.width + 1;
+  const y = sidebar.y + sidebar.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - sidebar.width), y, { steps: 5 });
+  await page.mouse.up();
+}
+
 /** Rows of the tree views of the side bar. */
 export function treeRows(page) {
   return page.locator('.part.sidebar .pane-body .monaco-list-row');
@@ -41,7 +73,8 @@ export async function runCommand(page, title, { timeout = TIMEOUT.ui } = {}) {
   await row.waitFor({ timeout });
   // Enter runs the focused row: make sure it is ours (the palette may list recent commands first).
   await row.click();
-  await input.waitFor({ state: 'hidden', timeout }).catch(() => {});
+  // Done when the palette closed, or when the command replaced it with its own quick input.
+  await waitUntil(async () => !(await input.isVisible()) || !(await input.inputValue({ timeout: 500 })).startsWith('>'), timeout);
 }
 
 /** Opens the quick input with F1 and types `text`; returns the input box. */
@@ -105,6 +138,21 @@ export async function findInActiveEditor(page, text, { timeout = TIMEOUT.ui, set
   await input.fill(text);
   const found = await waitUntil(async () => /\d+ of \d+/.test(await countText()), settleMs);
   return found ? countText() : 'No results';
+}
+
+/** Closes the active editor's find widget (if open) and moves the cursor to the top. */
+export async function closeFindWidget(page) {
+  const widget = page.locator('.editor-group-container.active .find-widget.visible');
+  if (await widget.isVisible().catch(() => false)) {
+    await widget.locator('.find-part textarea, .find-part input').first().press('Escape');
+    // It slides up out of the editor: wait for the end of that, not just the class change.
+    await page.waitForFunction(() => {
+      const el = document.querySelector('.editor-group-container.active .find-widget');
+      const editor = el?.closest('.monaco-editor');
+      return !el || !editor || el.getBoundingClientRect().bottom <= editor.getBoundingClientRect().top + 1;
+    }, null, { timeout: TIMEOUT.ui });
+  }
+  await page.keyboard.press('Control+Home');
 }
 
 /** Polls `probe` every 100 ms until it is truthy (true) or `ms` passed (false). */

@@ -1,0 +1,94 @@
+// The crash test in the real VS Code (issue 4): entries buffered through the extension's API
+// are acknowledged, the extension host process is killed with SIGKILL (no deactivate, no
+// flush), the window is reloaded, and then the leftover notification names the agent and
+// every acknowledged entry, and Recover shows each of them.
+//
+// The entries are buffered by a small fixture extension (fixtures/api-driver-extension) whose
+// command calls the Nexus Buffer API like another extension would. It is installed into the
+// server's extensions folder: code-server's payload URL keeps only one extensionDevelopmentPath.
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  activeEditor, activityIcon, findInActiveEditor, quickPickRows, runCommand, showNotifications, TIMEOUT, textOf,
+  waitUntil,
+} from './lib.mjs';
+
+const AGENT = 'crash-test';
+const ENTRY_COUNT = 20;
+
+export default async function crashUiTest(t) {
+  const server = await t.startServer();
+  const driverSource = path.join(t.projectRoot, 'test', 'ui', 'fixtures', 'api-driver-extension');
+  fs.cpSync(driverSource, path.join(server.extensionsDir, 'nexus-test.api-driver-0.0.1'), { recursive: true });
+  const markerDir = path.join(server.runDir, 'marker');
+  fs.mkdirSync(markerDir);
+  const markerFile = path.join(markerDir, 'acknowledged.json');
+  const page = await t.openWorkbench(server, {
+    extensionEnv: { NEXUS_TEST_MARKER_DIR: markerDir, NEXUS_TEST_AGENT: AGENT, NEXUS_TEST_ENTRY_COUNT: String(ENTRY_COUNT) },
+  });
+
+  await t.check('the extension is loaded', () => activityIcon(page, 'Nexus Buffer').waitFor({ timeout: TIMEOUT.extension }));
+
+  const marker = await t.check(`${ENTRY_COUNT} entries buffered through the extension API are acknowledged`, async () => {
+    await runCommand(page, 'Nexus Test: Buffer Entries');
+    if (!(await waitUntil(async () => fs.existsSync(markerFile), TIMEOUT.extension))) {
+      throw new Error('the driver extension wrote no marker (did its command run?)');
+    }
+    const value = JSON.parse(fs.readFileSync(markerFile, 'utf8'));
+    if (value.error) throw new Error(`bufferContext failed: ${value.error}`);
+    const ids = new Set(value.acknowledged.map((e) => e.id));
+    if (value.acknowledged.length !== ENTRY_COUNT || ids.size !== ENTRY_COUNT || ids.has(undefined)) {
+      throw new Error(`expected ${ENTRY_COUNT} distinct acknowledged ids, got ${JSON.stringify(value.acknowledged)}`);
+    }
+    return value;
+  });
+
+  await t.check('the extension host process is killed with SIGKILL', async () => {
+    const hosts = server.processes('--type=extensionHost');
+    if (!hosts.some((h) => h.pid === marker.pid)) {
+      throw new Error(`the API ran in pid ${marker.pid}, not among the extension hosts ${JSON.stringify(hosts.map((h) => h.pid))}`);
+    }
+    process.kill(marker.pid, 'SIGKILL');
+    if (!(await waitUntil(async () => !server.processes('--type=extensionHost').some((h) => h.pid === marker.pid), 10000))) {
+      throw new Error(`pid ${marker.pid} still alive after SIGKILL`);
+    }
+  });
+
+  await t.check('after Reload Window a new extension host starts', async () => {
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT.workbench });
+    if (!(await waitUntil(async () => server.processes('--type=extensionHost').some((h) => h.pid !== marker.pid), TIMEOUT.extension))) {
+      throw new Error('no new extension host after the reload');
+    }
+    await activityIcon(page, 'Nexus Buffer').waitFor({ timeout: TIMEOUT.extension });
+  });
+
+  await t.check(`the leftover notification names ${AGENT} and its ${ENTRY_COUNT} entries`, async () => {
+    const items = await showNotifications(page);
+    const item = items.filter({ hasText: AGENT }).first();
+    await item.waitFor({ timeout: TIMEOUT.extension });
+    const text = await textOf(item);
+    if (!/earlier session/i.test(text) || !new RegExp(`\\b${ENTRY_COUNT}\\b`).test(text)) {
+      throw new Error(`notification reads "${text}"; expected "earlier session" and ${ENTRY_COUNT} entries`);
+    }
+    t.log(`notification: ${text.trim()}`);
+  });
+  await t.screenshot(page, 'crash-leftover-notification');
+
+  await t.check('Recover shows every acknowledged entry', async () => {
+    await page.keyboard.press('Escape'); // close the notification center
+    await runCommand(page, 'Nexus Buffer: Recover Buffer…');
+    await quickPickRows(page).filter({ hasText: AGENT }).first().waitFor({ timeout: TIMEOUT.ui });
+    await page.locator('.quick-input-widget .quick-input-box input').fill(AGENT);
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: AGENT }).waitFor({ timeout: TIMEOUT.ui });
+    await page.keyboard.press('Enter');
+    await activeEditor(page).tab.filter({ hasText: AGENT }).waitFor({ timeout: TIMEOUT.ui });
+    const missing = [];
+    for (const { id, tag } of marker.acknowledged) {
+      // The Markdown rendering shows each entry's id (src/core/render.ts).
+      if (!/\d+ of \d+/.test(await findInActiveEditor(page, id))) missing.push(`${id} (${tag})`);
+    }
+    if (missing.length) throw new Error(`acknowledged but not recovered: ${missing.join(', ')}`);
+  });
+  await t.screenshot(page, 'crash-recovered');
+}
