@@ -484,7 +484,8 @@ export class PersistentBuffer {
   private combine(agentType: string, loaded: LoadedBuffer | undefined, state: AgentState | undefined): BufferData {
     const entries = loaded ? [...loaded.entries] : [];
     const seen = new Set(loaded?.keys ?? []);
-    const extra = state ? state.entries.filter((e, i) => !seen.has(e.id ?? entryKeys([e])[0] ?? String(i))) : [];
+    const memoryKeys = state ? entryKeys(state.entries) : [];
+    const extra = state ? state.entries.filter((_, i) => !seen.has(memoryKeys[i])) : [];
     if (extra.length) {
       entries.push(...extra);
       entries.sort((a, b) => (timestampSortKey(a.timestamp) < timestampSortKey(b.timestamp) ? -1 : timestampSortKey(a.timestamp) > timestampSortKey(b.timestamp) ? 1 : 0));
@@ -577,7 +578,7 @@ export class PersistentBuffer {
     }
     if (state?.diskProblem) problems.push(state.diskProblem);
     const seen = new Set(loaded?.keys ?? []);
-    const memoryOnly = state ? state.entries.filter((e) => !seen.has(e.id ?? '')).length : 0;
+    const memoryOnly = state ? entryKeys(state.entries).filter((key) => !seen.has(key)).length : 0;
     let ownedByOtherWriter = false;
     for (const journal of files?.journals ?? []) {
       if (journal.writerId !== this.writerId && (await isWriterAlive(this.dir, journal.writerId, this.writerId))) ownedByOtherWriter = true;

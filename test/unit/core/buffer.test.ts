@@ -87,6 +87,20 @@ describe('PersistentBuffer: the crate scenarios', () => {
     });
   });
 
+  it('counts entries written by the crate (no ids) once after they were recovered into memory', async () => {
+    const dir = tempDir();
+    const crate = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'test', 'unit', 'core', 'fixtures', 'crate-every-field.json'), 'utf8');
+    fs.writeFileSync(path.join(dir, 'claude-code.json'), crate);
+    await withBuffer({ dir }, async (b) => {
+      assert.equal((await b.status('claude-code'))?.entriesCount, 2);
+      await b.recover('claude-code');
+      assert.equal((await b.status('claude-code'))?.entriesCount, 2);
+      assert.equal((await b.read('claude-code'))?.data.entries.length, 2);
+      await b.bufferContext('claude-code', {});
+      assert.equal((await b.status('claude-code'))?.entriesCount, 3);
+    });
+  });
+
   it('status and list report entry counts, flush state and has-buffer', async () => {
     const dir = tempDir();
     await withBuffer({ dir }, async (b) => {
