@@ -31,10 +31,17 @@ const live = new Set();
 function killGroup(pid, signal) {
   try { process.kill(-pid, signal); } catch { /* already gone */ }
 }
-process.on('exit', () => { for (const s of live) killGroup(s.pid, 'SIGKILL'); });
+function stopAllNow() {
+  for (const s of live) {
+    killGroup(s.pid, 'SIGKILL');
+    if (!s.keepRunDir) fs.rmSync(s.runDir, { recursive: true, force: true }); // rm does not follow symlinks
+  }
+  live.clear();
+}
+process.on('exit', stopAllNow);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(signal, () => {
-    for (const s of live) killGroup(s.pid, 'SIGKILL');
+    stopAllNow();
     process.exit(130);
   });
 }
@@ -140,6 +147,7 @@ export async function startCodeServer(options = {}) {
   const server = {
     url, port, host, authority, runDir, userDataDir, extensionsDir, bufferDir, workspace, logFile,
     pid: child.pid,
+    keepRunDir: !!options.keepRunDir,
     /** A vscode-remote URI for a path on this machine (so it runs in the remote = Node extension host). */
     remoteUri: (p) => `vscode-remote://${authority}${path.resolve(p)}`,
     logTail: (lines = 40) => readTail(logFile, lines),
