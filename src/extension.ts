@@ -24,6 +24,9 @@ export type { NexusBufferApi } from './host/api';
 const VSCODE_AGENT = 'vscode';
 
 let activeHost: BufferHost | undefined;
+let activeCapture: WorkspaceActivityCapture | undefined;
+/** Part of the ~5 s VS Code gives a closing extension host, for the session-end entry. */
+const SESSION_END_MS = 1500;
 
 export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   const own = <T extends vscode.Disposable>(item: T): T => {
@@ -67,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   // Capture starts after the start-up scan, so that this window's own `vscode` buffer does not
   // hide the `vscode` buffer an earlier (crashed) window left.
   const startCapture = () => {
-    if (!disposed) own(new WorkspaceActivityCapture((ctx, contextType) => api.bufferContext(VSCODE_AGENT, ctx, contextType), log));
+    if (!disposed) activeCapture = own(new WorkspaceActivityCapture((ctx, contextType) => api.bufferContext(VSCODE_AGENT, ctx, contextType), log));
   };
 
   // After activation returns: watch and scan the folder, repair what earlier sessions left
@@ -119,6 +122,12 @@ async function startUp(
 /** A courtesy flush: entries are already durable when acknowledged; nothing depends on this. */
 export async function deactivate(): Promise<void> {
   const host = activeHost;
-  activeHost = undefined;
+  const capture = activeCapture;
+  activeHost = activeCapture = undefined;
+  // Mark this window's session as ended cleanly (the next window then does not offer its
+  // buffer as a crash leftover), and write the last few seconds of coalesced activity.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([capture?.endSession(), new Promise((resolve) => (timer = setTimeout(resolve, SESSION_END_MS)))]);
+  clearTimeout(timer);
   await host?.shutdown();
 }

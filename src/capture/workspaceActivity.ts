@@ -298,6 +298,17 @@ export class WorkspaceActivityCapture implements vscode.Disposable {
     }
   }
 
+  /**
+   * The window is closing: writes what is pending and a `session-end` entry, so the next window
+   * knows this session ended cleanly and does not offer its buffer as a crash leftover.
+   */
+  async endSession(): Promise<void> {
+    if (!this.enabled || !this.sessionStarted || this.disposed) return;
+    await this.flush();
+    await this.sink({ session_id: vscode.env.sessionId, extraction_source: 'native', custom: this.where() }, 'session-end')
+      .catch((error) => this.log.warn(`Could not buffer the end of this window's session: ${messageOf(error)}`));
+  }
+
   private startSession(): void {
     if (!this.enabled || this.sessionStarted || this.disposed) return;
     this.sessionStarted = true;

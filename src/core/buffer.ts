@@ -594,6 +594,7 @@ export class PersistentBuffer {
       agentType,
       startedAt,
       entriesCount: (loaded?.entries.length ?? 0) + memoryOnly,
+      lastContextType: (memoryOnly > 0 ? state?.entries.at(-1) : loaded?.entries.at(-1))?.context_type ?? null,
       lastFlush,
       unflushed: state?.unflushed.length ?? 0,
       inMemory: !!state,

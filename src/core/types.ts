@@ -60,6 +60,11 @@ export interface BufferStatus {
   onDisk: boolean;
   /** On disk, not loaded by this process, and no live writer owns it: an earlier session's. */
   leftover: boolean;
+  /**
+   * Context type of the newest entry. `session-end` means the session that wrote it ended
+   * cleanly; anything else on a leftover means it was interrupted (a crash, a kill).
+   */
+  lastContextType: string | null;
   /** Some live writer (another window, a CLI) is appending to it right now. */
   ownedByOtherWriter: boolean;
   /** Size on disk: snapshot + journals, in bytes. */

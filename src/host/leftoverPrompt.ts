@@ -7,9 +7,12 @@ import type { RecoverOnStartup } from './settings';
 
 const LISTED_AT_MOST = 5;
 
-/** Leftovers worth offering: archives are listed in the view but are not a session to resume. */
+/**
+ * Leftovers worth offering: sessions that were interrupted. Archives and buffers whose session
+ * ended cleanly (newest entry `session-end`) stay listed in the view but are not offered.
+ */
 export function leftoverBuffers(statuses: readonly BufferStatus[]): BufferStatus[] {
-  return statuses.filter((s) => s.leftover && !s.archiveOf && s.entriesCount > 0);
+  return statuses.filter((s) => s.leftover && !s.archiveOf && s.entriesCount > 0 && s.lastContextType !== 'session-end');
 }
 
 /** "2 buffers left by an earlier session: claude-code (14 entries), codex (3)". */
