@@ -67,7 +67,7 @@ export default async function crashUiTest(t) {
     const items = await showNotifications(page);
     const item = items.filter({ hasText: AGENT }).first();
     await item.waitFor({ timeout: TIMEOUT.extension });
-    const text = await textOf(item);
+    const text = await textOf(item.locator('.notification-list-item-message'));
     if (!/earlier session/i.test(text) || !new RegExp(`\\b${ENTRY_COUNT}\\b`).test(text)) {
       throw new Error(`notification reads "${text}"; expected "earlier session" and ${ENTRY_COUNT} entries`);
     }
