@@ -109,7 +109,7 @@ async function main(): Promise<number> {
       mode: args.quick ? 'quick' : 'full',
       seconds: Number(seconds.toFixed(1)),
       figures: Object.fromEntries(results.map((r) => [r.name, r.unavailable ? { unavailable: r.unavailable, ...r.json } : r.json])),
-      targets: verdicts,
+      targets: verdicts.map((v) => ({ ...v, ratio: Number(v.ratio.toFixed(3)) })),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
