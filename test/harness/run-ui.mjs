@@ -5,8 +5,9 @@
 //   t.startServer(options)          a throwaway code-server (see codeServer.mjs), stopped afterwards
 //   t.openWorkbench(server, opts)   chromium on the workbench, extension loaded from source; returns the page
 //   await t.check(name, fn)         runs one check; a failure ends the script (later checks depend on it)
-//   t.screenshot(page, name)        saves test-artifacts/ui/<name>.png (and, with --update-screenshots,
-//                                   media/screenshots/<name>.png when the script passes)
+//   t.screenshot(page, name, {publish})  saves test-artifacts/ui/<name>.png; a published one is also
+//                                   copied to media/screenshots/ (for the README) with
+//                                   --update-screenshots, when the script passed
 //   t.log(...), t.artifactsDir, t.projectRoot
 //
 //   node test/harness/run-ui.mjs [files...] [--update-screenshots]
@@ -65,14 +66,14 @@ async function runScript(file, { artifactsDir, updateScreenshots, log }) {
         throw new CheckFailed(title);
       }
     },
-    async screenshot(page, shotName) {
+    async screenshot(page, shotName, { publish = false } = {}) {
       fs.mkdirSync(artifactsDir, { recursive: true });
       const file = path.join(artifactsDir, `${shotName}.png`);
       // Park the mouse on the empty middle of the status bar: no hover tooltip in the picture.
       const size = page.viewportSize();
       if (size) await page.mouse.move(size.width / 2, size.height - 8);
       await page.screenshot({ path: file });
-      screenshots.push(file);
+      if (publish) screenshots.push(file);
       return file;
     },
   };

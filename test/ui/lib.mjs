@@ -43,6 +43,10 @@ export async function widenSideBar(page, width = 480) {
   await page.mouse.down();
   await page.mouse.move(x + (width - sidebar.width), y, { steps: 5 });
   await page.mouse.up();
+  // Leave the sash so it loses its hover highlight (it would show in screenshots).
+  await page.mouse.move(x + (width - sidebar.width) + 200, y);
+  await page.locator('.monaco-sash.hover, .monaco-sash.active').first().waitFor({ state: 'detached', timeout: TIMEOUT.ui })
+    .catch(() => {});
 }
 
 /** Rows of the tree views of the side bar. */

@@ -27,7 +27,7 @@ export default async function recoverUiTest(t) {
       await waitForText(row, `${count} ${count === 1 ? 'entry' : 'entries'}`);
     }
   });
-  await t.screenshot(page, 'buffers-view');
+  await t.screenshot(page, 'buffers-view', { publish: true });
 
   await t.check('Recover Buffer… from the palette offers the buffers on disk', async () => {
     await runCommand(page, 'Nexus Buffer: Recover Buffer…');
@@ -61,7 +61,7 @@ export default async function recoverUiTest(t) {
     // Close the find widget and go back to the top for the screenshot.
     await closeFindWidget(page);
   });
-  await t.screenshot(page, 'recovered-entries');
+  await t.screenshot(page, 'recovered-entries', { publish: true });
 
   await t.check('after Recover the view still counts 14 entries for claude-code (nothing duplicated)', async () => {
     try {
