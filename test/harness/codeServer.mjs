@@ -134,7 +134,8 @@ export async function startCodeServer(options = {}) {
     NEXUS_BUFFER_DIR: bufferDir,
     ...options.env,
   };
-  // Our own test variables must not leak into a server started from inside a test run.
+  // Options meant for the Node that runs this script (npm, a debugger) must not reach the
+  // server's Node 24 or its extension host.
   delete env.NODE_OPTIONS;
   // detached = setsid: the server and every child it forks share one process group.
   const child = spawn(tools.node24, args, { cwd: runDir, env, detached: true, stdio: ['ignore', logFd, logFd] });
