@@ -133,7 +133,7 @@ export async function ingestFigure(opts: { quick: boolean; progress: (s: string)
   ];
   const results: RunResult[] = [];
   for (const spec of specs) {
-    opts.progress(`ingest: ${spec.durability}, ${spec.window} in flight…`);
+    opts.progress(`ingest: ${spec.durability}, ${spec.window} in flight${spec.compactMinBytes === undefined ? '' : ', no compaction'}…`);
     results.push(await run(spec, contexts));
     collectGarbage();
   }
