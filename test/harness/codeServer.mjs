@@ -199,10 +199,12 @@ export function workbenchUrl(server, { devPaths = [], testsPath, extensionEnv, f
 export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
   const tools = ensureTools({ quiet: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(path.join(profile, 'profile'), {
     executablePath: tools.chromium,
     headless: true,
     viewport,
+    // Chromium writes crash-report settings under XDG_CONFIG_HOME whatever its profile folder.
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(profile, 'config'), XDG_CACHE_HOME: path.join(profile, 'cache') },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
