@@ -33,7 +33,7 @@ export const DEFAULTS = {
   maxBufferBytes: 100 * 1024 * 1024,
   /** Compact once the journals hold at least this much (and at least the snapshot's size). */
   compactMinBytes: 1024 * 1024,
-  /** ... or once uncompacted entries are this old, so the crate sees them too. */
+  /** ... or once uncompacted entries are this old (and not tiny next to the snapshot). */
   compactAfterMs: 5 * 60_000,
 };
 
@@ -351,7 +351,9 @@ export class PersistentBuffer {
   private compactionDue(state: AgentState): boolean {
     if (state.compacting || state.uncompactedBytes === 0) return false;
     if (state.uncompactedBytes >= Math.max(this.settings.compactMinBytes, state.snapshotBytes)) return true;
-    return this.clock() - state.lastCompaction >= DEFAULTS.compactAfterMs;
+    // By time, so the crate's reader sees recent entries too; but a trickle into a huge snapshot
+    // waits until it is 1/64 of it, which bounds the rewrite cost at 64 bytes per byte buffered.
+    return this.clock() - state.lastCompaction >= DEFAULTS.compactAfterMs && state.uncompactedBytes * 64 >= state.snapshotBytes;
   }
 
   /**
@@ -401,7 +403,7 @@ export class PersistentBuffer {
       const result = await compact({
         dir: this.dir, agentType: state.agentType, writerId: this.writerId, ownClosedJournals: state.closedJournals,
         memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
-        maxBufferBytes: this.settings.maxBufferBytes, log: this.log, now: () => this.now(),
+        maxBufferBytes: this.settings.maxBufferBytes, log: this.log, now: () => this.now(), cache: this.cache,
       });
       for (const merged of result.mergedJournals) state.closedJournals.delete(merged);
       if (memoryEntries.length) state.unflushed = state.unflushed.filter((e) => !memoryEntries.includes(e));
@@ -438,7 +440,7 @@ export class PersistentBuffer {
     const result = await compact({
       dir: this.dir, agentType, writerId: this.writerId, ownClosedJournals: new Set(), memoryEntries: [],
       startedAt: this.now(), maxBufferEntries: this.settings.maxBufferEntries, maxBufferBytes: this.settings.maxBufferBytes,
-      log: this.log, now: () => this.now(),
+      log: this.log, now: () => this.now(), cache: this.cache,
     });
     this.emitCompactionNotices(agentType, result);
     return result;
@@ -553,6 +555,8 @@ export class PersistentBuffer {
   /** Every buffer, in memory and/or on disk, sorted by agent type. */
   async listBuffers(): Promise<BufferStatus[]> {
     const agents = await scanDir(this.dir);
+    // Files that are gone (merged journals, cleared buffers) leave the cache.
+    this.cache.retainOnly(new Set([...agents.values()].flatMap((f) => [...(f.snapshot ? [f.snapshot.path] : []), ...f.journals.map((j) => j.path)])));
     const names = new Set([...agents.keys(), ...this.states.keys()]);
     const result: BufferStatus[] = [];
     for (const name of [...names].sort()) {
@@ -637,9 +641,18 @@ export class PersistentBuffer {
   }
 }
 
+// Random bytes drawn 6 KB at a time: one randomBytes call per entry costs 12% of ingest.
+let randomPool: Buffer = Buffer.alloc(0);
+let randomOffset = 0;
+
 function newEntryId(): string {
+  if (randomOffset + 6 > randomPool.length) {
+    randomPool = randomBytes(6 * 1024);
+    randomOffset = 0;
+  }
+  const suffix = randomPool.toString('hex', randomOffset, (randomOffset += 6));
   // Time-ordered prefix for readability, random suffix for uniqueness across writers.
-  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  return `${Date.now().toString(36)}-${suffix}`;
 }
 
 function latest(a: string | null, b: string | null): string | null {

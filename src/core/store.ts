@@ -108,6 +108,16 @@ export class ParseCache {
     if (value !== null) this.items.set(file, { signature, value });
     return value;
   }
+
+  /** Records what was just written to `file`, so the next read does not parse it again. */
+  async put(file: string, value: unknown): Promise<void> {
+    const stat = await fs.stat(file).catch(() => null);
+    if (stat) this.items.set(file, { signature: `${stat.size}:${stat.mtimeMs}:${stat.ino}`, value });
+  }
+
+  retainOnly(files: ReadonlySet<string>): void {
+    for (const file of this.items.keys()) if (!files.has(file)) this.items.delete(file);
+  }
 }
 
 export interface LoadedBuffer {
@@ -178,9 +188,10 @@ export async function loadBuffer(
   files: AgentFiles,
   cache?: ParseCache,
   includeJournal: (journal: JournalFile) => boolean | Promise<boolean> = () => true,
+  cacheJournals = true,
 ): Promise<LoadedBuffer> {
   const readSnap = (file: string) => (cache ? cache.get(file, readSnapshotFile) : readSnapshotFile(file));
-  const readJournal = (file: string) => (cache ? cache.get(file, readJournalFile) : readJournalFile(file));
+  const readJournal = (file: string) => (cache && cacheJournals ? cache.get(file, readJournalFile) : readJournalFile(file));
   const snapshot = files.snapshot ? await readSnap(files.snapshot.path) : null;
   const journals: Array<{ file: JournalFile; parsed: ParsedJournal }> = [];
   for (const file of files.journals) {
@@ -205,6 +216,11 @@ export interface CompactOptions {
   maxBufferBytes: number;
   log?: Logger;
   now?: () => string;
+  /**
+   * Parsed files of this writer: the snapshot it wrote last time is not parsed again when it
+   * is unchanged on disk (compaction then costs the new entries plus one serialization).
+   */
+  cache?: ParseCache;
 }
 
 export interface CompactResult {
@@ -232,11 +248,13 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
   return withAgentLock(dir, agentType, log, async () => {
     const files = (await scanDir(dir)).get(agentType) ?? { agentType, snapshot: null, journals: [], damagedCopies: [] };
     const merged: string[] = [];
-    const loaded = await loadBuffer(files, undefined, async (journal) => {
+    // Journals are read afresh (they are merged once, then removed); the snapshot may come from
+    // the cache when it is the one this writer wrote last (same size, mtime and inode).
+    const loaded = await loadBuffer(files, options.cache, async (journal) => {
       const take = options.ownClosedJournals.has(journal.path) || !(await isWriterAlive(dir, journal.writerId, options.writerId));
       if (take) merged.push(journal.path);
       return take;
-    });
+    }, false);
     const seen = new Set(loaded.keys);
     const entries = [...loaded.entries];
     for (const [i, entry] of options.memoryEntries.entries()) {
@@ -267,7 +285,7 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       agent_type: agentType,
     };
     let text = serializeSnapshot(data);
-    if (entries.length > options.maxBufferEntries || Buffer.byteLength(text) > options.maxBufferBytes) {
+    if (entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes) {
       const suffix = `.archive-${fileStamp(now())}`;
       const archive = `${agentType.slice(0, 64 - suffix.length)}${suffix}`;
       const archiveBytes = await writeSnapshot(path.join(dir, `${archive}.json`), { ...data, agent_type: archive });
@@ -279,7 +297,10 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       result.entries = 0;
       text = serializeSnapshot(data);
     }
-    result.bytesWritten += await writeSnapshot(snapshotPath, data);
+    result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
+    const { started_at, last_flush, agent_type, entries: written, ...extra } = data;
+    const parsed: ParsedSnapshot = { startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false };
+    await options.cache?.put(snapshotPath, parsed);
     await removeFiles(dir, merged);
     return result;
   });
