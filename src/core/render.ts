@@ -3,6 +3,7 @@
 // text: inline text is escaped (no emphasis, links or raw HTML can sneak in), and anything
 // verbatim (paths, commands, stack traces, custom JSON) goes into code spans or fences that are
 // longer than any backtick run inside them.
+import { serializeSnapshot } from './snapshot';
 import type { BufferData, BufferEntry, SessionContext } from './schema';
 
 export interface RenderBufferOptions {
@@ -213,52 +214,12 @@ function hasCustom(ctx: Partial<SessionContext>): boolean {
 
 // ---- the crate's JSON document ----
 
-const CONTEXT_KEYS: Array<[string, unknown]> = [
-  ['agent_type', undefined], ['extraction_started', undefined], ['extraction_completed', null],
-  ['session_id', null], ['conversation', []], ['decisions', []], ['files', []], ['tasks', []],
-  ['insights', []], ['errors', []], ['subagent_executions', []], ['commands_run', []],
-  ['custom', {}], ['extraction_source', 'unknown'], ['reliability_score', 1],
-];
-const ITEM_KEYS: Record<string, Array<[string, unknown]>> = {
-  conversation: [['role', undefined], ['content', undefined], ['timestamp', undefined]],
-  decisions: [['summary', undefined], ['rationale', null], ['alternatives', []], ['impact', null], ['timestamp', undefined]],
-  files: [['path', undefined], ['action', undefined], ['lines_added', null], ['lines_removed', null], ['timestamp', undefined]],
-  tasks: [['description', undefined], ['status', undefined], ['started_at', null], ['completed_at', null], ['subagent', null]],
-  errors: [['error_type', undefined], ['message', undefined], ['stack_trace', null], ['timestamp', undefined]],
-  subagent_executions: [
-    ['subagent_type', undefined], ['task', undefined], ['status', undefined], ['started_at', undefined],
-    ['completed_at', null], ['result_summary', null],
-  ],
-};
-
-/** Crate keys first, in the crate's order (missing ones get the crate's default), then any others. */
-function ordered(value: unknown, keys: Array<[string, unknown]>, mapKey?: (key: string, v: unknown) => unknown): Record<string, unknown> {
-  const src = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [key, fallback] of keys) {
-    const v = src[key] === undefined ? fallback : src[key];
-    if (v !== undefined) out[key] = mapKey ? mapKey(key, v) : v;
-  }
-  for (const [key, v] of Object.entries(src)) if (!(key in out) && v !== undefined) out[key] = v;
-  return out;
-}
-
-function crateContext(context: unknown): Record<string, unknown> {
-  return ordered(context, CONTEXT_KEYS, (key, v) =>
-    ITEM_KEYS[key] && Array.isArray(v) ? v.map((item) => ordered(item, ITEM_KEYS[key])) : v,
-  );
-}
-
 /**
  * The snapshot document as the crate writes it: 2-space JSON, every key the crate's reader
  * requires, in the crate's order; our own keys (an entry `id`) after them. Timestamps are the
  * original strings. No trailing newline, like the crate.
  */
 export function renderBufferJson(data: BufferData): string {
-  const doc = ordered(data, [['started_at', undefined], ['entries', []], ['last_flush', null], ['agent_type', undefined]], (key, v) =>
-    key === 'entries' && Array.isArray(v)
-      ? v.map((entry) => ordered(entry, [['timestamp', undefined], ['context_type', undefined], ['context', undefined]], (k, c) => (k === 'context' ? crateContext(c) : c)))
-      : v,
-  );
-  return JSON.stringify(doc, null, 2);
+  // Entries are validated by the schema, which already completes and orders every crate key.
+  return serializeSnapshot(data);
 }

@@ -2,7 +2,7 @@
 // Markdown (the Markdown preview works on it), `nexus-buffer:/<agent>.json` is the raw
 // crate-format JSON. Nothing is written to disk; open documents follow changes of the buffer.
 import * as vscode from 'vscode';
-import { renderBufferMarkdown } from '../core/render';
+import { renderBufferJson, renderBufferMarkdown } from '../core/render';
 import type { BufferHost } from '../host/bufferHost';
 import { Disposable } from '../host/disposable';
 import { loadBuffer } from './bufferEntries';
@@ -33,7 +33,7 @@ export class RecoveredDocumentProvider extends Disposable implements vscode.Text
         ? 'null\n'
         : `# Nexus Buffer: ${parsed.agentType}\n\n_There is no buffer for this agent in ${this.host.dir}._\n`;
     }
-    if (parsed.kind === 'json') return `${JSON.stringify(loaded.data, null, 2)}\n`;
+    if (parsed.kind === 'json') return `${renderBufferJson(loaded.data)}\n`;
     let markdown = renderBufferMarkdown(loaded.data);
     if (loaded.problems.length > 0) {
       const list = loaded.problems.map((p) => `- ${p.replace(/\s+/g, ' ')}`).join('\n');

@@ -114,7 +114,7 @@ test('an empty buffer renders a header and says it has no entries; the title can
 
 test('renderBufferJson writes the crate document back unchanged: keys, order, nanosecond timestamps', () => {
   const data = loadFixture();
-  assert.equal(renderBufferJson(data), JSON.stringify(JSON.parse(raw), null, 2));
+  assert.equal(renderBufferJson(data), raw.replace(/\n$/, ''));
   assert.ok(renderBufferJson(data).includes('"2026-05-19T13:10:05.330118552Z"'));
 });
 
