@@ -497,7 +497,7 @@ export class PersistentBuffer {
       ...(loaded?.extra ?? {}),
       started_at: startedAt ?? this.now(),
       entries,
-      last_flush: latest(loaded?.lastFlush ?? null, state?.lastFlush ?? null),
+      last_flush: lastFlushOf(loaded, state),
       agent_type: agentType,
     };
   }
@@ -587,11 +587,7 @@ export class PersistentBuffer {
     for (const journal of files?.journals ?? []) {
       if (journal.writerId !== this.writerId && (await isWriterAlive(this.dir, journal.writerId, this.writerId))) ownedByOtherWriter = true;
     }
-    const newestJournal = Math.max(0, ...(files?.journals ?? []).map((j) => j.mtimeMs));
-    const lastFlush = latest(
-      latest(loaded?.lastFlush ?? null, state?.lastFlush ?? null),
-      newestJournal ? new Date(newestJournal).toISOString() : null,
-    );
+    const lastFlush = lastFlushOf(loaded, state, files);
     const startedAt = [loaded?.startedAt, state?.startedAt].filter((s): s is string => !!s)
       .sort((a, b) => (timestampSortKey(a) < timestampSortKey(b) ? -1 : 1))[0] ?? null;
     return {
@@ -653,6 +649,12 @@ function newEntryId(): string {
   const suffix = randomPool.toString('hex', randomOffset, (randomOffset += 6));
   // Time-ordered prefix for readability, random suffix for uniqueness across writers.
   return `${Date.now().toString(36)}-${suffix}`;
+}
+
+/** When entries of this buffer last reached the disk: a snapshot write, or a journal append. */
+function lastFlushOf(loaded: LoadedBuffer | undefined, state: AgentState | undefined, files = loaded?.files): string | null {
+  const newestJournal = Math.max(0, ...(files?.journals ?? []).map((j) => j.mtimeMs));
+  return latest(latest(loaded?.lastFlush ?? null, state?.lastFlush ?? null), newestJournal ? new Date(newestJournal).toISOString() : null);
 }
 
 function latest(a: string | null, b: string | null): string | null {
