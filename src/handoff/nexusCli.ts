@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { BufferEntry } from '../core/schema';
+import { isExecutableFile, pathDirectories } from '../integrations/executables';
 
 export const NEXUS_EVENT = 'buffer_recovery';
 export const DEFAULT_ENTRY_TIMEOUT_MS = 15_000;
@@ -22,7 +23,7 @@ export interface NexusLookup {
 }
 
 /** Finds `nexus`: $NEXUS_HOOK_BINARY, ~/.local/bin/nexus, /usr/local/bin/nexus, then PATH. */
-export function findNexusBinary(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): NexusLookup {
+export async function findNexusBinary(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): Promise<NexusLookup> {
   const searched: string[] = [];
   const candidates: string[] = [];
   const fromEnv = env.NEXUS_HOOK_BINARY?.trim();
@@ -31,25 +32,13 @@ export function findNexusBinary(env: NodeJS.ProcessEnv = process.env, home: stri
   candidates.push(path.join(home, '.local', 'bin', 'nexus'));
   if (process.platform !== 'win32') candidates.push('/usr/local/bin/nexus');
   const names = process.platform === 'win32' ? ['nexus.exe', 'nexus.cmd', 'nexus.bat'] : ['nexus'];
-  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter)) {
-    if (dir && path.isAbsolute(dir)) for (const name of names) candidates.push(path.join(dir, name));
-  }
+  for (const dir of pathDirectories(env)) for (const name of names) candidates.push(path.join(dir, name));
   for (const candidate of candidates) {
     if (searched.includes(candidate)) continue;
     searched.push(candidate);
-    if (isExecutableFile(candidate)) return { binary: candidate, searched };
+    if (await isExecutableFile(candidate)) return { binary: candidate, searched };
   }
   return { searched };
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!path.isAbsolute(file) || !fs.statSync(file).isFile()) return false;
-    if (process.platform !== 'win32') fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface SendResult {

@@ -148,7 +148,7 @@ export class HandoffActions {
 
   async sendToNexus(arg?: unknown): Promise<HandoffOutcome | undefined> {
     // Resolved from the environment and fixed places only, never from (workspace) settings.
-    const lookup = findNexusBinary(process.env, os.homedir());
+    const lookup = await findNexusBinary(process.env, os.homedir());
     if (!lookup.binary) {
       this.ctx.log.warn(`Send to Nexus: the nexus tool was not found; looked at ${lookup.searched.join(', ')}`);
       void this.ui.warn(
@@ -190,7 +190,7 @@ export class HandoffActions {
   async installClaudeHooks(arg?: unknown): Promise<HooksPlan | undefined> {
     const choice = await this.settingsFile(arg, 'Install the Claude Code hooks in which settings file?');
     if (!choice) return undefined;
-    const spec = this.hookSpec();
+    const spec = await this.hookSpec();
     const plan = await planInstall(choice.settingsPath, spec);
     if (!plan.changed) {
       void this.ui.info(`The Nexus Buffer hooks are already installed in ${tildify(choice.settingsPath)}.`);
@@ -263,8 +263,8 @@ export class HandoffActions {
 
   // --- helpers ------------------------------------------------------------------------------
 
-  private hookSpec(): HookCommandSpec {
-    const runtime = pickNodeRuntime(process.execPath);
+  private async hookSpec(): Promise<HookCommandSpec> {
+    const runtime = await pickNodeRuntime(process.execPath);
     const dir = this.ctx.buffer.dir;
     return {
       ...runtime,

@@ -12,11 +12,11 @@
 //   writes nothing (no new backup).
 // - A change is written atomically (temporary file + rename, fsynced) after a backup copy of the
 //   previous file, beside it.
-import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { findExecutableOnPath } from './executables';
 
 /** The events hooked. PostToolUseFailure is where Claude Code reports failed tool calls (a failed Bash command). */
 export const HOOK_EVENTS = [
@@ -107,39 +107,19 @@ export function isOurHookCommand(command: unknown): boolean {
  * bundle targets Node 20 syntax, which 18 runs), else VS Code's own runtime with
  * ELECTRON_RUN_AS_NODE=1 (`execPath` = the extension host's `process.execPath`).
  */
-export function pickNodeRuntime(execPath: string, env: NodeJS.ProcessEnv = process.env): { node: string; useElectronRunAsNode: boolean } {
-  const onPath = findExecutableOnPath('node', env);
-  if (onPath && nodeMajorVersion(onPath) >= 18) return { node: onPath, useElectronRunAsNode: false };
+export async function pickNodeRuntime(execPath: string, env: NodeJS.ProcessEnv = process.env): Promise<{ node: string; useElectronRunAsNode: boolean }> {
+  const onPath = await findExecutableOnPath('node', env);
+  if (onPath && (await nodeMajorVersion(onPath)) >= 18) return { node: onPath, useElectronRunAsNode: false };
   return { node: execPath, useElectronRunAsNode: true };
 }
 
-export function findExecutableOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter((dir) => dir && path.isAbsolute(dir));
-  const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').filter(Boolean) : [''];
-  for (const dir of dirs) {
-    for (const ext of extensions) {
-      const candidate = path.join(dir, name + ext.toLowerCase());
-      try {
-        const stat = fs.statSync(candidate);
-        if (!stat.isFile()) continue;
-        if (process.platform !== 'win32') fs.accessSync(candidate, fs.constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
-
-function nodeMajorVersion(node: string): number {
-  try {
-    const result = spawnSync(node, ['--version'], { encoding: 'utf8', timeout: 5_000, windowsHide: true });
-    const match = /^v(\d+)\./.exec(result.stdout ?? '');
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
+function nodeMajorVersion(node: string): Promise<number> {
+  return new Promise((resolve) => {
+    execFile(node, ['--version'], { encoding: 'utf8', timeout: 5_000, windowsHide: true }, (_error, stdout) => {
+      const match = /^v(\d+)\./.exec(stdout ?? '');
+      resolve(match ? Number(match[1]) : 0);
+    });
+  });
 }
 
 /** What `install` would change; reads the file, writes nothing. */
@@ -345,7 +325,7 @@ async function backup(file: string, now: Date): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const candidate = `${file}.nexus-buffer-backup-${stamp}${attempt ? `-${attempt}` : ''}`;
     try {
-      await fsp.copyFile(file, candidate, fs.constants.COPYFILE_EXCL);
+      await fsp.copyFile(file, candidate, fsp.constants.COPYFILE_EXCL);
       return candidate;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw error;

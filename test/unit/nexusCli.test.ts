@@ -36,30 +36,30 @@ after(() => {
   delete process.env.NEXUS_STANDIN_RECORD;
 });
 
-test('finds nexus: NEXUS_HOOK_BINARY first, then ~/.local/bin, then PATH; reports where it looked', () => {
+test('finds nexus: NEXUS_HOOK_BINARY first, then ~/.local/bin, then PATH; reports where it looked', async () => {
   const home = path.join(dir, 'home');
   const onPath = writeStandIn(path.join(dir, 'bin', 'nexus'), 'exit 0');
   const env = { PATH: `${path.join(dir, 'empty')}${path.delimiter}${path.join(dir, 'bin')}` };
-  assert.equal(findNexusBinary(env, home).binary, onPath);
+  assert.equal((await findNexusBinary(env, home)).binary, onPath);
 
   const local = writeStandIn(path.join(home, '.local', 'bin', 'nexus'), 'exit 0');
-  assert.equal(findNexusBinary(env, home).binary, local);
+  assert.equal((await findNexusBinary(env, home)).binary, local);
 
   const explicit = writeStandIn(path.join(dir, 'explicit', 'my-nexus'), 'exit 0');
-  assert.equal(findNexusBinary({ ...env, NEXUS_HOOK_BINARY: explicit }, home).binary, explicit);
+  assert.equal((await findNexusBinary({ ...env, NEXUS_HOOK_BINARY: explicit }, home)).binary, explicit);
 
-  const none = findNexusBinary({ PATH: path.join(dir, 'empty'), NEXUS_HOOK_BINARY: path.join(dir, 'missing') }, path.join(dir, 'nohome'));
+  const none = await findNexusBinary({ PATH: path.join(dir, 'empty'), NEXUS_HOOK_BINARY: path.join(dir, 'missing') }, path.join(dir, 'nohome'));
   assert.equal(none.binary, undefined);
   assert.ok(none.searched.includes(path.join(dir, 'missing')));
   assert.ok(none.searched.includes(path.join(dir, 'nohome', '.local', 'bin', 'nexus')));
   assert.ok(none.searched.includes(path.join(dir, 'empty', 'nexus')));
 });
 
-test('a file that is not executable is not the tool', () => {
+test('a file that is not executable is not the tool', async () => {
   const file = path.join(dir, 'noexec', 'nexus');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
-  assert.equal(findNexusBinary({ PATH: path.dirname(file) }, path.join(dir, 'nohome')).binary === file, false);
+  assert.equal((await findNexusBinary({ PATH: path.dirname(file) }, path.join(dir, 'nohome'))).binary === file, false);
 });
 
 test('every entry reaches the stand-in, as JSON, with the agent and event', async () => {
