@@ -115,7 +115,7 @@ test('a crate-written snapshot is shown unchanged by show --json (keys, order, n
   const shown = run(['show', 'claude-code', '--json', '--dir', dir]);
   assert.equal(shown.status, 0, shown.stderr);
   const original = readFileSync(path.join(FIXTURES, 'crate-full.json'), 'utf8');
-  assert.equal(shown.stdout, `${original}\n`, "byte for byte, as the crate wrote it");
+  assert.equal(shown.stdout, `${original}\n`, 'byte for byte, as the crate wrote it');
 });
 
 test('non-JSON stdin and wrong types name the problem, exit 1 and write nothing', () => {
