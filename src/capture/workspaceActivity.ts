@@ -7,6 +7,7 @@
 // lookup and `document.lineCount`; diagnostics are recounted at most every 2 s; no synchronous
 // I/O. Events are coalesced into one `checkpoint` entry per few seconds (or per 50 events),
 // plus one `session-start` entry when capture starts in this window.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { PartialSessionContext } from '../core/schema';
 import { compileExcludes, type PathMatcher } from './excludeGlobs';
@@ -69,6 +70,8 @@ export class WorkspaceActivityCapture implements vscode.Disposable {
   private readonly taskStarts = new Map<vscode.TaskExecution, string>();
   private lastErrorDiagnostics: number | undefined;
   private sessionStarted = false;
+  /** One per window session (see windowSessionId). */
+  private readonly sessionId = windowSessionId();
   private disposed = false;
 
   constructor(
@@ -140,7 +143,7 @@ export class WorkspaceActivityCapture implements vscode.Disposable {
     if (p.errorDiagnostics !== undefined) custom.error_diagnostics = p.errorDiagnostics;
     if (p.dropped > 0) custom.events_left_out = p.dropped;
     const context: PartialSessionContext = {
-      session_id: vscode.env.sessionId,
+      session_id: this.sessionId,
       extraction_source: 'native',
       files: [...p.files.values()],
       commands_run: p.commands,
@@ -305,7 +308,7 @@ export class WorkspaceActivityCapture implements vscode.Disposable {
   async endSession(): Promise<void> {
     if (!this.enabled || !this.sessionStarted || this.disposed) return;
     await this.flush();
-    await this.sink({ session_id: vscode.env.sessionId, extraction_source: 'native', custom: this.where() }, 'session-end')
+    await this.sink({ session_id: this.sessionId, extraction_source: 'native', custom: this.where() }, 'session-end')
       .catch((error) => this.log.warn(`Could not buffer the end of this window's session: ${messageOf(error)}`));
   }
 
@@ -321,7 +324,7 @@ export class WorkspaceActivityCapture implements vscode.Disposable {
     if (vscode.env.remoteName) custom.remote = vscode.env.remoteName;
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length > 1) custom.workspace_folders = folders.map((f) => f.uri.fsPath);
-    this.sink({ session_id: vscode.env.sessionId, extraction_source: 'native', custom }, 'session-start')
+    this.sink({ session_id: this.sessionId, extraction_source: 'native', custom }, 'session-start')
       .catch((error) => this.log.warn(`Could not buffer the start of this window's session: ${messageOf(error)}`));
   }
 
@@ -417,4 +420,13 @@ function capText(text: string, max: number): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * VS Code's session id, unless telemetry is disabled: then it is the same placeholder in every
+ * window ("someValue.sessionId"), so a random id stands in for it.
+ */
+function windowSessionId(): string {
+  const id = vscode.env.sessionId;
+  return id && id !== 'someValue.sessionId' ? id : randomUUID();
 }

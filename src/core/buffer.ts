@@ -11,7 +11,7 @@ import { assertAgentName } from './agentName';
 import { BufferError, describeFsError } from './errors';
 import { ensureDir, statOrNull } from './fsutil';
 import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
-import { holdWriterLiveness, isWriterAlive, newWriterId, withAgentLock } from './lock';
+import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
   completeContext, InvalidContextError, nowTimestamp, timestampSortKey, type PartialSessionContext,
@@ -453,6 +453,7 @@ export class PersistentBuffer {
   async repair(): Promise<RepairReport> {
     this.assertLive();
     const report: RepairReport = { mergedJournals: 0, salvaged: [], problems: [] };
+    await removeDeadWriterLocks(this.dir, this.writerId);
     const agents = await scanDir(this.dir);
     for (const files of agents.values()) {
       const orphans = [];
@@ -594,7 +595,7 @@ export class PersistentBuffer {
       agentType,
       startedAt,
       entriesCount: (loaded?.entries.length ?? 0) + memoryOnly,
-      lastContextType: (memoryOnly > 0 ? state?.entries.at(-1) : loaded?.entries.at(-1))?.context_type ?? null,
+      interrupted: hasInterruptedSession([...(loaded?.entries ?? []), ...(memoryOnly > 0 ? state!.entries : [])]),
       lastFlush,
       unflushed: state?.unflushed.length ?? 0,
       inMemory: !!state,
@@ -649,6 +650,14 @@ function newEntryId(): string {
   const suffix = randomPool.toString('hex', randomOffset, (randomOffset += 6));
   // Time-ordered prefix for readability, random suffix for uniqueness across writers.
   return `${Date.now().toString(36)}-${suffix}`;
+}
+
+/** Whether some session's newest entry (by session_id; entries are oldest first) is not a session-end. */
+function hasInterruptedSession(entries: readonly BufferEntry[]): boolean {
+  const newestType = new Map<string | null, string>();
+  for (const entry of entries) newestType.set(entry.context.session_id, entry.context_type);
+  for (const type of newestType.values()) if (type !== 'session-end') return true;
+  return false;
 }
 
 /** When entries of this buffer last reached the disk: a snapshot write, or a journal append. */

@@ -5,6 +5,7 @@
 //   recognised as an orphan and merged by the next writer.
 // Both use proper-lockfile (mkdir-based, with stale-lock detection by mtime).
 import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
@@ -73,4 +74,17 @@ function processExists(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Removes the liveness locks that killed writers left behind (one folder per crash otherwise). */
+export async function removeDeadWriterLocks(dir: string, ownWriterId: string): Promise<number> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const m = /^\.writer-([a-z0-9]+)\.lock$/.exec(name);
+    if (!m || (await isWriterAlive(dir, m[1], ownWriterId))) continue;
+    await fs.rm(path.join(dir, name), { recursive: true, force: true }).catch(() => undefined);
+    removed++;
+  }
+  return removed;
 }

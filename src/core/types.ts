@@ -61,10 +61,10 @@ export interface BufferStatus {
   /** On disk, not loaded by this process, and no live writer owns it: an earlier session's. */
   leftover: boolean;
   /**
-   * Context type of the newest entry. `session-end` means the session that wrote it ended
-   * cleanly; anything else on a leftover means it was interrupted (a crash, a kill).
+   * Some session in it did not end cleanly: its newest entry is not a `session-end` (entries are
+   * grouped by session_id; those without one form one group). A crash or a kill leaves this.
    */
-  lastContextType: string | null;
+  interrupted: boolean;
   /** Some live writer (another window, a CLI) is appending to it right now. */
   ownedByOtherWriter: boolean;
   /** Size on disk: snapshot + journals, in bytes. */

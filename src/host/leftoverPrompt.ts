@@ -8,11 +8,11 @@ import type { RecoverOnStartup } from './settings';
 const LISTED_AT_MOST = 5;
 
 /**
- * Leftovers worth offering: sessions that were interrupted. Archives and buffers whose session
- * ended cleanly (newest entry `session-end`) stay listed in the view but are not offered.
+ * Leftovers worth offering: buffers with a session that was interrupted. Archives and buffers
+ * whose sessions all ended cleanly (with a `session-end`) stay listed in the view, not offered.
  */
 export function leftoverBuffers(statuses: readonly BufferStatus[]): BufferStatus[] {
-  return statuses.filter((s) => s.leftover && !s.archiveOf && s.entriesCount > 0 && s.lastContextType !== 'session-end');
+  return statuses.filter((s) => s.leftover && !s.archiveOf && s.entriesCount > 0 && s.interrupted);
 }
 
 /** "2 buffers left by an earlier session: claude-code (14 entries), codex (3)". */

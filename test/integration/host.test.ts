@@ -14,7 +14,7 @@ import { statusBarText } from '../../src/views/statusBar';
 
 function status(agentType: string, fill: Partial<BufferStatus> = {}): BufferStatus {
   return {
-    agentType, startedAt: null, entriesCount: 0, lastContextType: 'checkpoint', lastFlush: null, unflushed: 0, inMemory: false, onDisk: true,
+    agentType, startedAt: null, entriesCount: 0, interrupted: true, lastFlush: null, unflushed: 0, inMemory: false, onDisk: true,
     leftover: false, ownedByOtherWriter: false, bytes: 0, path: `/tmp/${agentType}.json`, problems: [], damaged: false,
     ...fill,
   };
@@ -27,7 +27,7 @@ suite('Host pieces', () => {
       status('codex', { leftover: true, entriesCount: 3 }),
       status('live', { inMemory: true, entriesCount: 5 }),
       status('claude-code.archive-20260519T130000Z', { leftover: true, entriesCount: 20000, archiveOf: 'claude-code' }),
-      status('vscode', { leftover: true, entriesCount: 9, lastContextType: 'session-end' }),
+      status('vscode', { leftover: true, entriesCount: 9, interrupted: false }),
     ];
     const leftovers = leftoverBuffers(list);
     assert.deepEqual(leftovers.map((s) => s.agentType), ['claude-code', 'codex'], 'archives and sessions that ended cleanly are not offered');

@@ -101,6 +101,24 @@ describe('PersistentBuffer: the crate scenarios', () => {
     });
   });
 
+  it('tells a buffer whose sessions all ended from one with an interrupted session', async () => {
+    const dir = tempDir();
+    await withBuffer({ dir }, async (b) => {
+      await b.bufferContext('vscode', { session_id: 'a' }, 'session-start');
+      await b.bufferContext('vscode', { session_id: 'a' }, 'session-end');
+      assert.equal((await b.status('vscode'))?.interrupted, false);
+      await b.bufferContext('vscode', { session_id: 'b' }, 'session-start');
+      await b.bufferContext('vscode', { session_id: 'b' }, 'checkpoint');
+      await b.bufferContext('vscode', { session_id: 'c' }, 'session-start');
+      await b.bufferContext('vscode', { session_id: 'c' }, 'session-end');
+      assert.equal((await b.status('vscode'))?.interrupted, true, 'session b, which crashed, is not hidden by c');
+      await b.bufferContext('vscode', { session_id: 'b' }, 'session-end');
+      assert.equal((await b.status('vscode'))?.interrupted, false);
+      await b.bufferContext('vscode', {}, 'checkpoint');
+      assert.equal((await b.status('vscode'))?.interrupted, true, 'entries without a session count as one that has not ended');
+    });
+  });
+
   it('status and list report entry counts, flush state and has-buffer', async () => {
     const dir = tempDir();
     await withBuffer({ dir }, async (b) => {

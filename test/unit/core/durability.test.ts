@@ -85,6 +85,7 @@ describe('crashes', () => {
       await buffer.dispose();
     }
     assert.deepEqual(bufferFiles(dir).filter((n) => n.includes('.wal-')), [], 'the orphan journal was merged and removed');
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.writer-')), [], "the killed writer's liveness lock was removed");
     const snapshot = parseSnapshot(fs.readFileSync(path.join(dir, 'claude-code.json'), 'utf8'));
     const onDisk = new Set(snapshot.entries.map((e) => e.id));
     assert.deepEqual(acks.filter((id) => !onDisk.has(id)), []);
