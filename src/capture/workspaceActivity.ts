@@ -422,11 +422,15 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+let fallbackSessionId: string | undefined;
+
 /**
- * VS Code's session id, unless telemetry is disabled: then it is the same placeholder in every
- * window ("someValue.sessionId"), so a random id stands in for it.
+ * This window's session id: VS Code's, unless telemetry is disabled; then it is the same
+ * placeholder in every window ("someValue.sessionId"), and a random id (one per extension host,
+ * i.e. per window) stands in for it.
  */
-function windowSessionId(): string {
+export function windowSessionId(): string {
   const id = vscode.env.sessionId;
-  return id && id !== 'someValue.sessionId' ? id : randomUUID();
+  if (id && id !== 'someValue.sessionId') return id;
+  return (fallbackSessionId ??= randomUUID());
 }

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { WorkspaceActivityCapture } from '../../src/capture/workspaceActivity';
+import { WorkspaceActivityCapture, windowSessionId } from '../../src/capture/workspaceActivity';
 import type { PartialSessionContext } from '../../src/core/schema';
 import { agentFilesContain, api, setSetting, sleep, testBufferDir, waitFor } from './nexusTestUtils';
 
@@ -68,7 +68,8 @@ suite('Workspace activity capture', function () {
 
   test('starts with a session-start entry naming the window session and the workspace', async () => {
     const start = await waitFor(() => recorded.find((r) => r.type === 'session-start'), 'the session-start entry');
-    assert.equal(start.context.session_id, vscode.env.sessionId);
+    assert.equal(start.context.session_id, windowSessionId());
+    assert.notEqual(start.context.session_id, 'someValue.sessionId', 'a real id even with telemetry off');
     assert.equal(start.context.extraction_source, 'native');
     const custom = start.context.custom as Record<string, unknown>;
     assert.equal(custom.capture, 'vscode');
@@ -83,7 +84,7 @@ suite('Workspace activity capture', function () {
     assert.equal(created.lines_added, null, 'a create through the API has no known line count');
     const entry = recorded.find((r) => (r.context.files ?? []).some((f) => f.path === uri.fsPath))!;
     assert.equal(entry.type, 'checkpoint');
-    assert.equal(entry.context.session_id, vscode.env.sessionId);
+    assert.equal(entry.context.session_id, windowSessionId());
     assert.equal((entry.context.custom as Record<string, unknown>).capture, 'vscode');
 
     const doc = await vscode.workspace.openTextDocument(uri);
