@@ -177,9 +177,10 @@ describe('PersistentBuffer: acknowledgement, timers and limits', () => {
     await withBuffer({ dir, durability: 'off', maxEntries: 100, flushIntervalMs: 40 }, async (b) => {
       await b.bufferContext('hermes', { insights: ['timer'] });
       const file = path.join(dir, 'hermes.json');
-      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await sleep(20);
-      assert.equal(parseSnapshot(fs.readFileSync(file, 'utf8')).entries.length, 1);
+      // Wait for the flush to finish, not for the file to appear (it is renamed in mid-flush).
+      for (let i = 0; i < 100 && (await b.status('hermes'))?.unflushed !== 0; i++) await sleep(20);
       assert.equal((await b.status('hermes'))?.unflushed, 0);
+      assert.equal(parseSnapshot(fs.readFileSync(file, 'utf8')).entries.length, 1);
     });
   });
 
@@ -234,8 +235,7 @@ describe('PersistentBuffer: acknowledgement, timers and limits', () => {
       await b.bufferContext('pi-mono', {});
       b.configure({ durability: 'batched', flushIntervalMs: 30 });
       await b.bufferContext('pi-mono', {});
-      const file = path.join(dir, 'pi-mono.json');
-      for (let i = 0; i < 100 && !fs.existsSync(file); i++) await sleep(20);
+      for (let i = 0; i < 100 && (await b.status('pi-mono'))?.unflushed !== 0; i++) await sleep(20);
       assert.equal((await b.read('pi-mono'))?.data.entries.length, 2);
       assert.equal((await b.status('pi-mono'))?.unflushed, 0);
     });
