@@ -72,6 +72,16 @@ describe('snapshot format', () => {
     assert.match(fs.readFileSync(path.join(dir, 'codex.json'), 'utf8'), /"reliability_score": 1\.0/);
   });
 
+  it('serialises entry by entry exactly as one pretty JSON.stringify would, extra keys and empty arrays included', () => {
+    const parsed = parseSnapshot(crateText());
+    const base = { started_at: parsed.startedAt!, entries: parsed.entries, last_flush: parsed.lastFlush, agent_type: parsed.agentType! };
+    const reference = (doc: object) => JSON.stringify(doc, null, 2).replace(/("reliability_score": -?\d+)(?=,?\n|,?$)/g, '$1.0');
+    for (const doc of [{ ...base, future: { a: [1, { b: 'line\nbreak' }] }, none: [] }, { ...base, entries: [] }]) {
+      assert.equal(serializeSnapshot(doc), reference(doc));
+      assert.equal(serializeSnapshot(doc), reference(doc), 'and again from the per-entry cache');
+    }
+  });
+
   it('keeps unknown keys at every level', () => {
     const doc = JSON.parse(crateText());
     doc.future_top = { a: 1 };
