@@ -82,23 +82,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const agentOrPick = async (arg: unknown, placeHolder: string, filter: BufferFilter, none: string) =>
     agentFromArgument(arg) ?? pickBuffer(placeHolder, filter, none);
 
-  const recoverOne = async (agentType: string, editor: vscode.TextDocumentShowOptions): Promise<RecoverResult | undefined> => {
-    const recovered = await host.buffer.recover(agentType);
-    if (!recovered) {
-      void vscode.window.showInformationMessage(`There is no buffer for "${agentType}" in ${host.dir}.`);
-      return undefined;
-    }
-    log.info(`Recovered ${agentType}: ${recovered.data.entries.length} entries from ${host.dir}`);
-    for (const problem of recovered.problems) log.warn(`${agentType}: ${problem}`);
-    await documents.open(agentType, 'md', editor);
-    return { agentType, entriesCount: recovered.data.entries.length, problems: recovered.problems };
-  };
-
   const handlers: Record<string, (...args: unknown[]) => Promise<unknown>> = {
     [CommandIds.recover]: async (arg) => {
       const agent = await agentOrPick(arg, 'Recover which buffer? (loaded from disk into this window)', (s) => s.onDisk,
         `There is no buffer on disk in ${host.dir}.`);
-      return agent ? recoverOne(agent, {}) : undefined;
+      if (!agent) return undefined;
+      const result = await recoverAndOpen(deps, agent, {});
+      if (!result) void vscode.window.showInformationMessage(`There is no buffer for "${agent}" in ${host.dir}.`);
+      return result;
     },
 
     [CommandIds.showEntries]: async (arg) => {
@@ -186,15 +177,25 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }));
 }
 
+/** Loads a buffer from disk into this window and opens its entries; undefined when it has none. */
+async function recoverAndOpen(
+  deps: Pick<CommandDeps, 'host' | 'documents' | 'log'>,
+  agentType: string,
+  editor: vscode.TextDocumentShowOptions,
+): Promise<RecoverResult | undefined> {
+  const recovered = await deps.host.buffer.recover(agentType);
+  if (!recovered) return undefined;
+  deps.log.info(`Recovered ${agentType}: ${recovered.data.entries.length} entries from ${deps.host.dir}`);
+  for (const problem of recovered.problems) deps.log.warn(`${agentType}: ${problem}`);
+  await deps.documents.open(agentType, 'md', editor);
+  return { agentType, entriesCount: recovered.data.entries.length, problems: recovered.problems };
+}
+
 /** Recovers several buffers (the leftover prompt), opening each without stealing focus when `background`. */
 export async function recoverMany(deps: Pick<CommandDeps, 'host' | 'documents' | 'log'>, agentTypes: string[], background: boolean): Promise<void> {
   for (const [i, agentType] of agentTypes.entries()) {
     try {
-      const recovered = await deps.host.buffer.recover(agentType);
-      if (!recovered) continue;
-      deps.log.info(`Recovered ${agentType}: ${recovered.data.entries.length} entries`);
-      for (const problem of recovered.problems) deps.log.warn(`${agentType}: ${problem}`);
-      await deps.documents.open(agentType, 'md', { preserveFocus: background || i > 0, preview: false });
+      await recoverAndOpen(deps, agentType, { preserveFocus: background || i > 0, preview: false });
     } catch (error) {
       deps.log.error(`Recovering ${agentType} failed: ${messageOf(error)}`);
       void vscode.window.showErrorMessage(`Nexus Buffer could not recover "${agentType}": ${messageOf(error)}`);

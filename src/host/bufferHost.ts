@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PersistentBuffer } from '../core/buffer';
 import { resolveBufferDir } from '../core/paths';
-import type { BufferChangeEvent, Disposable as CoreDisposable, Logger } from '../core/types';
+import type { BufferChangeEvent, Disposable as CoreDisposable } from '../core/types';
 import { Disposable } from './disposable';
 import { type HostSettings, tuningOptions } from './settings';
 
@@ -17,14 +17,6 @@ export function expandHome(dir: string): string {
   if (dir === '~') return os.homedir();
   if (dir.startsWith('~/') || dir.startsWith('~\\')) return path.join(os.homedir(), dir.slice(2));
   return dir;
-}
-
-export function loggerFor(log: vscode.LogOutputChannel): Logger {
-  return {
-    info: (message) => log.info(message),
-    warn: (message) => log.warn(message),
-    error: (message) => log.error(message),
-  };
 }
 
 export class BufferHost extends Disposable {
@@ -70,7 +62,7 @@ export class BufferHost extends Disposable {
     return new PersistentBuffer({
       dir: resolveBufferDir(expandHome(settings.directory)),
       ...tuningOptions(settings),
-      log: loggerFor(this.log),
+      log: this.log, // a LogOutputChannel is a Logger as the core needs one
     });
   }
 
@@ -106,7 +98,7 @@ export class BufferHost extends Disposable {
       this.currentListener.dispose();
       try {
         // A courtesy: acknowledged entries are on disk already; this saves what durability
-        // "off" keeps in memory only and compacts the journals for the crate's reader.
+        // "off" keeps in memory only (journals are compacted by the next writer, not here).
         // VS Code gives the host about 5 s to shut down: never wait longer than part of that.
         let timer: NodeJS.Timeout | undefined;
         const gaveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS); });

@@ -9,7 +9,6 @@ import type { BufferHost } from '../host/bufferHost';
 import type { BufferStatuses } from '../host/bufferStatuses';
 import { type BufferState, bufferContextValue, ContextValues } from '../host/contextValues';
 import { Disposable } from '../host/disposable';
-import { loadBuffer } from './bufferEntries';
 import { formatBytes, relativeTime } from './relativeTime';
 
 export const BUFFERS_VIEW_ID = 'nexusBuffer.buffers';
@@ -174,7 +173,7 @@ export class BuffersTreeProvider extends Disposable implements vscode.TreeDataPr
   private async entryNodes(agentType: string): Promise<BuffersTreeNode[]> {
     let cached = this.entriesCache.get(agentType);
     if (!cached) {
-      cached = loadBuffer(this.host.buffer, agentType).then((loaded) => [...(loaded?.data.entries ?? [])].reverse());
+      cached = this.host.buffer.read(agentType).then((loaded) => [...(loaded?.data.entries ?? [])].reverse());
       this.entriesCache.set(agentType, cached);
       cached.catch(() => this.entriesCache.delete(agentType));
     }

@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import { renderBufferJson, renderBufferMarkdown } from '../core/render';
 import type { BufferHost } from '../host/bufferHost';
 import { Disposable } from '../host/disposable';
-import { loadBuffer } from './bufferEntries';
 import { BUFFER_SCHEME, bufferUri, parseBufferUri } from './bufferUri';
 
 const UPDATE_DELAY_MS = 300;
@@ -26,7 +25,7 @@ export class RecoveredDocumentProvider extends Disposable implements vscode.Text
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
     const parsed = parseBufferUri(uri);
     if (!parsed) return `Not a Nexus Buffer document: ${uri.toString()}`;
-    const loaded = await loadBuffer(this.host.buffer, parsed.agentType);
+    const loaded = await this.host.buffer.read(parsed.agentType);
     if (token.isCancellationRequested) return '';
     if (!loaded) {
       return parsed.kind === 'json'
