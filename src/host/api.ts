@@ -29,10 +29,7 @@ export function createApi(host: BufferHost): NexusBufferApi {
     get bufferDir() {
       return host.dir;
     },
-    async bufferContext(agentType, context, contextType = 'checkpoint') {
-      host.buffer.startBuffering(agentType);
-      return host.buffer.bufferContext(agentType, context, contextType);
-    },
+    bufferContext: (agentType, context, contextType = 'checkpoint') => host.buffer.bufferContext(agentType, context, contextType),
     async flush(agentType) {
       if (agentType === undefined) await host.buffer.flushAll();
       else await host.buffer.flush(agentType);
