@@ -108,14 +108,15 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const agent = await agentOrPick(arg, 'Flush which buffer?', (s) => s.inMemory,
         'No buffer is held by this window; there is nothing to flush.');
       if (!agent) return undefined;
-      await host.buffer.flush(agent);
+      // Asked for by a person: also merge the journals, so the crate's reader sees everything.
+      await host.buffer.flush(agent, { compact: true });
       log.info(`Flushed ${agent}`);
       vscode.window.setStatusBarMessage(`$(check) Nexus Buffer: flushed ${agent}`, 3000);
       return agent;
     },
 
     [CommandIds.flushAll]: async () => {
-      await host.buffer.flushAll();
+      await host.buffer.flushAll({ compact: true });
       log.info('Flushed all buffers');
       vscode.window.setStatusBarMessage('$(check) Nexus Buffer: flushed all buffers', 3000);
     },
