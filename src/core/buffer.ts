@@ -14,7 +14,7 @@ import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
 import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
-  completeContext, InvalidContextError, nowTimestamp, timestampSortKey, type PartialSessionContext,
+  compareTimestamps, completeContext, earliest, InvalidContextError, latest, nowTimestamp, type PartialSessionContext,
 } from './schema';
 import { entryKeys } from './snapshot';
 import { archiveOf, compact, loadBuffer, ParseCache, removeBuffer, scanDir, type AgentFiles, type CompactResult, type LoadedBuffer } from './store';
@@ -491,12 +491,11 @@ export class PersistentBuffer {
     const extra = state ? state.entries.filter((_, i) => !seen.has(memoryKeys[i])) : [];
     if (extra.length) {
       entries.push(...extra);
-      entries.sort((a, b) => (timestampSortKey(a.timestamp) < timestampSortKey(b.timestamp) ? -1 : timestampSortKey(a.timestamp) > timestampSortKey(b.timestamp) ? 1 : 0));
+      entries.sort((a, b) => compareTimestamps(a.timestamp, b.timestamp));
     }
-    const startedAt = [loaded?.startedAt, state?.startedAt].filter((s): s is string => !!s).sort((a, b) => (timestampSortKey(a) < timestampSortKey(b) ? -1 : 1))[0];
     return {
       ...(loaded?.extra ?? {}),
-      started_at: startedAt ?? this.now(),
+      started_at: earliest(loaded?.startedAt, state?.startedAt) ?? this.now(),
       entries,
       last_flush: lastFlushOf(loaded, state),
       agent_type: agentType,
@@ -589,8 +588,7 @@ export class PersistentBuffer {
       if (journal.writerId !== this.writerId && (await isWriterAlive(this.dir, journal.writerId, this.writerId))) ownedByOtherWriter = true;
     }
     const lastFlush = lastFlushOf(loaded, state, files);
-    const startedAt = [loaded?.startedAt, state?.startedAt].filter((s): s is string => !!s)
-      .sort((a, b) => (timestampSortKey(a) < timestampSortKey(b) ? -1 : 1))[0] ?? null;
+    const startedAt = earliest(loaded?.startedAt, state?.startedAt);
     return {
       agentType,
       startedAt,
@@ -663,14 +661,9 @@ function hasInterruptedSession(entries: readonly BufferEntry[]): boolean {
 /** When entries of this buffer last reached the disk: a snapshot write, or a journal append. */
 function lastFlushOf(loaded: LoadedBuffer | undefined, state: AgentState | undefined, files = loaded?.files): string | null {
   const newestJournal = Math.max(0, ...(files?.journals ?? []).map((j) => j.mtimeMs));
-  return latest(latest(loaded?.lastFlush ?? null, state?.lastFlush ?? null), newestJournal ? new Date(newestJournal).toISOString() : null);
+  return latest(latest(loaded?.lastFlush, state?.lastFlush), newestJournal ? new Date(newestJournal).toISOString() : null);
 }
 
-function latest(a: string | null, b: string | null): string | null {
-  if (!a) return b;
-  if (!b) return a;
-  return timestampSortKey(a) >= timestampSortKey(b) ? a : b;
-}
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -184,3 +184,21 @@ export function timestampSortKey(ts: string): string {
   const seconds = Date.parse(`${m[1]}T${m[2]}${m[4]}`);
   return `${new Date(seconds).toISOString().slice(0, 19)}.${fraction}`;
 }
+
+/** Orders two RFC 3339 strings in time (for Array.prototype.sort). */
+export function compareTimestamps(a: string, b: string): number {
+  const ka = timestampSortKey(a);
+  const kb = timestampSortKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** The earlier / later of two optional timestamps (null when both are missing). */
+export function earliest(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a || !b) return a || b || null;
+  return compareTimestamps(a, b) <= 0 ? a : b;
+}
+
+export function latest(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a || !b) return a || b || null;
+  return compareTimestamps(a, b) >= 0 ? a : b;
+}

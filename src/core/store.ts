@@ -8,7 +8,7 @@ import { ensureDir, fsyncDir } from './fsutil';
 import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
 import { isWriterAlive, withAgentLock } from './lock';
 import { entryKeys, readSnapshotFile, serializeSnapshot, writeSnapshot, type ParsedSnapshot } from './snapshot';
-import { nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
+import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
 import type { Logger } from './types';
 
 export interface JournalFile {
@@ -149,9 +149,7 @@ export function mergeBuffer(
   const fresh: Array<{ entry: BufferEntry; key: string; sort: string; order: number }> = [];
   for (const { parsed } of journals) {
     problems.push(...parsed.problems);
-    if (parsed.header && (!startedAt || timestampSortKey(parsed.header.started_at) < timestampSortKey(startedAt))) {
-      startedAt = parsed.header.started_at;
-    }
+    startedAt = earliest(startedAt, parsed.header?.started_at);
     const journalKeys = entryKeys(parsed.entries);
     parsed.entries.forEach((entry, i) => {
       const key = journalKeys[i];

@@ -8,7 +8,7 @@
 // with the summed line counts). Every section gets a few items before any section gets more,
 // so one long list cannot crowd out the others; what does not fit is counted in a closing note.
 import type { BufferData, BufferEntry, FileChange, Task } from '../core/schema';
-import { timestampSortKey } from '../core/schema';
+import { compareTimestamps } from '../core/schema';
 import { code, formatTimestamp } from '../core/render';
 
 export interface PromptOptions {
@@ -31,8 +31,7 @@ interface Section {
 
 export function renderPrompt(data: BufferData, opts: PromptOptions): string {
   const max = Math.max(1, Math.floor(opts.maxCharacters));
-  const entries = [...(data.entries ?? [])].sort((a, b) =>
-    timestampSortKey(b.timestamp) < timestampSortKey(a.timestamp) ? -1 : timestampSortKey(b.timestamp) > timestampSortKey(a.timestamp) ? 1 : 0);
+  const entries = [...(data.entries ?? [])].sort((a, b) => compareTimestamps(b.timestamp, a.timestamp));
   const header = renderHeader(data, entries);
   const sections = collectSections(entries);
 
