@@ -1,18 +1,6 @@
 // Small text formatting helpers for terminal output.
 
-/** 1536 → "1.5 KB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '?';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+export { formatBytes } from '../core/format';
 
 /** "2026-05-19T13:10:05.330118552Z" → "2026-05-19 13:10:05Z" (seconds are enough in a table). */
 export function shortTimestamp(ts: string | null | undefined): string {

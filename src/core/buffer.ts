@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { assertAgentName } from './agentName';
 import { BufferError, describeFsError } from './errors';
+import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
 import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
 import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
@@ -662,11 +663,4 @@ function hasInterruptedSession(entries: readonly BufferEntry[]): boolean {
 function lastFlushOf(loaded: LoadedBuffer | undefined, state: AgentState | undefined, files = loaded?.files): string | null {
   const newestJournal = Math.max(0, ...(files?.journals ?? []).map((j) => j.mtimeMs));
   return latest(latest(loaded?.lastFlush, state?.lastFlush), newestJournal ? new Date(newestJournal).toISOString() : null);
-}
-
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

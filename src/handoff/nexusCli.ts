@@ -5,7 +5,6 @@
 // Where the tool is looked for is fixed (environment, two well-known paths, PATH) and never
 // read from workspace settings: a folder someone else controls must not choose a program to
 // run with the user's buffered context on its stdin. It is spawned without a shell.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';

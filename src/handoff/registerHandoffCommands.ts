@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import type { PersistentBuffer } from '../core/buffer';
 import { defaultBufferDir } from '../core/paths';
 import { renderBufferJson, renderBufferMarkdown } from '../core/render';
+import { entryKeys } from '../core/snapshot';
 import type { BufferData, BufferEntry } from '../core/schema';
 import type { BufferStatus } from '../core/types';
 import {
@@ -350,9 +351,9 @@ export class HandoffActions {
    * (an agent still running), clearing would drop them unsaved: ask again, naming how many.
    */
   private async clearAfterHandoff(agent: string, handedOff: readonly BufferEntry[]): Promise<HandoffOutcome> {
-    const keys = new Set(handedOff.map(entryKey));
+    const keys = new Set(entryKeys(handedOff));
     const now = await this.ctx.buffer.read(agent);
-    const newer = (now?.data.entries ?? []).filter((entry) => !keys.has(entryKey(entry))).length;
+    const newer = entryKeys(now?.data.entries ?? []).filter((key) => !keys.has(key)).length;
     if (newer > 0) {
       const clearAnyway = await this.ui.confirm(
         `${plural(newer, 'entry', 'entries')} arrived in the ${agent} buffer after the hand-off and ${newer === 1 ? 'was' : 'were'} not saved. Clear the buffer anyway?`,
@@ -440,10 +441,6 @@ class PlanDocuments implements vscode.TextDocumentContentProvider {
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
   }
-}
-
-function entryKey(entry: BufferEntry): string {
-  return entry.id ?? `${entry.timestamp}\u0000${entry.context_type}\u0000${entry.context.session_id ?? ''}`;
 }
 
 function plural(n: number, one: string, many: string): string {

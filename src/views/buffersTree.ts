@@ -9,7 +9,8 @@ import type { BufferHost } from '../host/bufferHost';
 import type { BufferStatuses } from '../host/bufferStatuses';
 import { type BufferState, bufferContextValue, ContextValues } from '../host/contextValues';
 import { Disposable } from '../host/disposable';
-import { formatBytes, relativeTime } from './relativeTime';
+import { formatBytes } from '../core/format';
+import { relativeTime } from './relativeTime';
 
 export const BUFFERS_VIEW_ID = 'nexusBuffer.buffers';
 export const PAGE_SIZE = 100;
