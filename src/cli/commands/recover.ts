@@ -17,11 +17,8 @@ read the snapshot (the Rust crate) see every entry. Nothing is deleted.`,
   options: {},
   async run({ positionals, io, dir }) {
     const agent = assertAgentName(oneAgent(positionals, 'recover'));
-    const recovered = await withBuffer(dir, { durability: 'always' }, async (buffer) => {
-      const found = await buffer.recover(agent);
-      if (found) await buffer.flush(agent, { compact: true });
-      return found;
-    });
+    // recover() merges the journals of writers that are gone into the snapshot itself.
+    const recovered = await withBuffer(dir, { durability: 'always' }, (buffer) => buffer.recover(agent));
     if (!recovered) throw notFound(agent, dir);
     for (const problem of recovered.problems) io.err(`nexus-buffer: warning: ${oneLine(problem)}\n`);
     io.out(renderBufferMarkdown(recovered.data));
