@@ -3,13 +3,12 @@
 // `nexus-buffer:` URI as first argument, and ask with a quick pick when given none.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { agentNameProblem } from './core/agentName';
 import type { BufferStatus } from './core/types';
 import type { BufferHost } from './host/bufferHost';
+import { agentFromArgument } from './host/commandArgs';
 import type { BufferStatuses } from './host/bufferStatuses';
 import { messageOf } from './host/notifyOnce';
 import { bufferDescription, type BuffersTreeProvider } from './views/buffersTree';
-import { parseBufferUri } from './views/bufferUri';
 import type { RecoveredDocumentProvider } from './views/recoveredDocument';
 
 export const CommandIds = {
@@ -47,21 +46,9 @@ export interface ClearOptions {
   confirmed?: boolean;
 }
 
-type BufferFilter = (status: BufferStatus) => boolean;
+export { agentFromArgument };
 
-/** The agent named by a command argument, if any; throws when it names an invalid agent. */
-export function agentFromArgument(arg: unknown): string | undefined {
-  if (arg === undefined || arg === null) return undefined;
-  let agent: unknown;
-  if (typeof arg === 'string') agent = arg;
-  else if (arg instanceof vscode.Uri) agent = parseBufferUri(arg)?.agentType;
-  else if (typeof arg === 'object' && typeof (arg as { agentType?: unknown }).agentType === 'string') agent = (arg as { agentType: string }).agentType;
-  else return undefined;
-  if (agent === undefined) return undefined;
-  const problem = agentNameProblem(agent);
-  if (problem) throw new Error(problem);
-  return agent as string;
-}
+type BufferFilter = (status: BufferStatus) => boolean;
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { host, statuses, tree, documents, log } = deps;

@@ -20,6 +20,7 @@ import {
   type HookCommandSpec, type HooksPlan, install, installedHookCommands, pickNodeRuntime, planInstall, planUninstall,
   projectSettingsPath, uninstall, userSettingsPath, buildHookCommand,
 } from '../integrations/claudeHooksInstaller';
+import { agentFromArgument } from '../host/commandArgs';
 import { parseBufferUri } from '../views/bufferUri';
 import { findNexusBinary, sendEntries, type SendResult } from './nexusCli';
 import { DEFAULT_PROMPT_MAX_CHARACTERS, renderPrompt } from './prompt';
@@ -325,13 +326,8 @@ export class HandoffActions {
   }
 
   private async resolveAgent(arg: unknown, title: string): Promise<string | undefined> {
-    if (typeof arg === 'string' && arg) return arg;
-    if (arg instanceof vscode.Uri) {
-      const parsed = parseBufferUri(arg);
-      if (parsed) return parsed.agentType;
-    } else if (isObject(arg) && typeof arg.agentType === 'string' && arg.agentType) {
-      return arg.agentType;
-    }
+    const named = agentFromArgument(arg);
+    if (named) return named;
     // From the editor title of a recovered document without an argument: that document.
     const active = vscode.window.activeTextEditor?.document.uri;
     if (arg === undefined && active) {
