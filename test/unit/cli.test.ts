@@ -2,7 +2,7 @@
 // --dir, and check stdout, stderr and the exit code.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -327,6 +327,11 @@ test('one push per process does not pile up journals: every push appends to the 
   assert.deepEqual(journals(), ['codex.json.wal-shared-0']);
   const doc = showJson(dir, 'codex');
   assert.deepEqual(doc.entries.map((e: { context: { commands_run: string[] } }) => e.context.commands_run[0]), Array.from({ length: 17 }, (_, i) => `step ${i}`));
+});
+
+test('the bin file is executable, so npx nexus-buffer runs straight after npm ci', { skip: process.platform === 'win32' }, () => {
+  assert.ok(statSync(CLI).mode & 0o111, 'dist/cli.js has an execute bit');
+  assert.match(readFileSync(CLI, 'utf8').slice(0, 30), /^#!\/usr\/bin\/env node/);
 });
 
 test('--help on every command and at the top level; usage mistakes exit 2 with a hint', () => {
