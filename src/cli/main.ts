@@ -32,7 +32,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 Run "nexus-buffer <command> --help" for a command's options.
 ${COMMON_HELP}
 
-Exit codes: 0 success, 1 error, 2 usage (never 2 with --from claude-hook).
+Exit codes: 0 success, 1 error, 2 usage (never 2 with push --from, the agents' hook mode).
 Errors are one line on stderr; set NEXUS_BUFFER_DEBUG=1 to add the stack trace.
 
 Examples:
@@ -48,16 +48,17 @@ export function commandHelp(command: Command): string {
 }
 
 /**
- * `push ... --from claude-hook` runs inside Claude Code, where stdout may reach the model and
- * exit code 2 blocks the agent. Detected from the raw arguments, so that even a usage mistake
- * in that mode follows the guest rules.
+ * `push ... --from <source>` runs inside an agent (Claude Code, Codex, ...), where stdout may
+ * reach the model and exit code 2 blocks the agent. Detected from the raw arguments (any
+ * `--from`, even an unknown source), so that even a usage mistake in that mode follows the
+ * guest rules.
  */
-export function isClaudeHookGuest(argv: readonly string[]): boolean {
-  return argv.some((arg, i) => arg === '--from=claude-hook' || (arg === '--from' && argv[i + 1] === 'claude-hook'));
+export function isHookGuest(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === '--from' || arg.startsWith('--from='));
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const guest = isClaudeHookGuest(argv);
+  const guest = isHookGuest(argv);
   // A guest says nothing but its one failure line (written below with the real io).
   const commandIo: CliIo = guest ? { ...io, out: () => undefined, err: () => undefined } : io;
   let code: number;

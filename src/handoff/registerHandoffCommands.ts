@@ -1,6 +1,6 @@
 // The hand-off commands: Copy as Prompt, Export…, Send to Nexus, and the Claude Code hook
 // installer. The work is in pure modules (prompt.ts, nexusCli.ts, core/render.ts,
-// integrations/claudeHooksInstaller.ts); this file is the VS Code side: which buffer, which
+// agents/claude-code/installer.ts); this file is the VS Code side: which buffer, which
 // file, asking, reporting.
 //
 // Clearing follows the crate's contract: only after the entries were stored somewhere (an
@@ -19,7 +19,7 @@ import type { BufferStatus } from '../core/types';
 import {
   type HookCommandSpec, type HooksPlan, install, installedHookCommands, pickNodeRuntime, planInstall, planUninstall,
   projectSettingsPath, uninstall, userSettingsPath, buildHookCommand,
-} from '../integrations/claudeHooksInstaller';
+} from '../agents/claude-code/installer';
 import { agentFromArgument } from '../host/commandArgs';
 import { parseBufferUri } from '../views/bufferUri';
 import { findNexusBinary, sendEntries, type SendResult } from './nexusCli';

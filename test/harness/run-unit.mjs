@@ -11,11 +11,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from './tools.mjs';
 
-export function findUnitTests(dir = path.join(projectRoot, 'out', 'test', 'unit')) {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true })
+// The core's and the CLI's tests under test/unit, and each agent's beside its code (src/agents/<agent>/test).
+const UNIT_DIRS = [path.join('out', 'test', 'unit'), path.join('out', 'src', 'agents')];
+
+export function findUnitTests(dirs = UNIT_DIRS.map((d) => path.join(projectRoot, d))) {
+  return [dirs].flat().filter((dir) => fs.existsSync(dir)).flatMap((dir) => fs.readdirSync(dir, { recursive: true })
     .filter((f) => f.endsWith('.test.js'))
-    .map((f) => path.join(dir, f))
+    .map((f) => path.join(dir, f)))
     .sort();
 }
 

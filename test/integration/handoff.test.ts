@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { PersistentBuffer } from '../../src/core/buffer';
 import type { BufferData } from '../../src/core/schema';
 import { HandoffActions, HandoffCommandIds, type HandoffUi } from '../../src/handoff/registerHandoffCommands';
-import { HOOK_EVENTS, isOurHookCommand } from '../../src/integrations/claudeHooksInstaller';
+import { HOOK_EVENTS, isOurHookCommand } from '../../src/agents/claude-code/installer';
 import { bufferUri } from '../../src/views/bufferUri';
 import { agentFilesContain, api, extension, uniqueAgent, waitFor } from './nexusTestUtils';
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { CliIo } from '../../src/cli/io';
-import { isClaudeHookGuest, runCli } from '../../src/cli/main';
+import { isHookGuest, runCli } from '../../src/cli/main';
 import { faults } from '../../src/core/faults';
 
 const temps: string[] = [];
@@ -77,11 +77,13 @@ test('push refuses to wait on a terminal: usage error pointing at stdin', async 
 });
 
 test('hook mode is recognised from the raw arguments, whatever their order', () => {
-  assert.ok(isClaudeHookGuest(['push', 'claude-code', '--from', 'claude-hook']));
-  assert.ok(isClaudeHookGuest(['push', '--from=claude-hook', 'claude-code']));
-  assert.ok(isClaudeHookGuest(['--from', 'claude-hook']));
-  assert.ok(!isClaudeHookGuest(['push', 'claude-code', '--from', 'elsewhere']));
-  assert.ok(!isClaudeHookGuest(['push', 'claude-hook']));
+  assert.ok(isHookGuest(['push', 'claude-code', '--from', 'claude-hook']));
+  assert.ok(isHookGuest(['push', '--from=claude-hook', 'claude-code']));
+  assert.ok(isHookGuest(['--from', 'claude-hook']));
+  // Any --from is a guest, even an unknown source: a mistake then never exits 2 inside an agent.
+  assert.ok(isHookGuest(['push', 'claude-code', '--from', 'elsewhere']));
+  assert.ok(isHookGuest(['push', 'codex', '--from', 'codex-notify', '{"type":"agent-turn-complete"}']));
+  assert.ok(!isHookGuest(['push', 'claude-hook']));
 });
 
 test('hook mode: even --help and internal failures stay off stdout', async () => {

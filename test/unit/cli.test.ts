@@ -346,7 +346,7 @@ test('--help on every command and at the top level; usage mistakes exit 2 with a
   for (const command of ['list', 'show', 'push', 'clear', 'recover']) assert.match(top.stdout, new RegExp(`\\n  ${command}\\s`));
   assert.equal(run(['help', 'push']).stdout, run(['push', '--help']).stdout);
 
-  const usage: string[][] = [[], ['frobnicate'], ['list', '--bogus'], ['show'], ['show', 'a', 'b'], ['show', 'a', '--json', '--markdown'], ['list', '--dir'], ['list', '--dir', ''], ['push', 'a', '--from', 'elsewhere']];
+  const usage: string[][] = [[], ['frobnicate'], ['list', '--bogus'], ['show'], ['show', 'a', 'b'], ['show', 'a', '--json', '--markdown'], ['list', '--dir'], ['list', '--dir', '']];
   for (const args of usage) {
     const result = run(args, '{}');
     assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
@@ -354,4 +354,9 @@ test('--help on every command and at the top level; usage mistakes exit 2 with a
     assertNoStackTrace(result.stderr);
   }
   assert.match(run(['list', '--bogus']).stderr, /Run "nexus-buffer list --help" for usage/);
+  // Any --from means "inside an agent": even an unknown source is exit 1 with one line, never 2.
+  const unknownSource = run(['push', 'a', '--from', 'elsewhere'], '{}');
+  assert.equal(unknownSource.status, 1);
+  assert.equal(unknownSource.stdout, '');
+  assert.match(unknownSource.stderr, /^nexus-buffer: push: unknown --from source "elsewhere" \(sources: claude-hook[^\n]*\)\n$/);
 });

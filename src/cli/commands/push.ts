@@ -4,7 +4,8 @@ import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from '../comma
 import { oneLine } from '../format';
 import { contextFromJson } from '../stdinContext';
 import { notBufferedError, withBuffer } from '../withBuffer';
-import { pushFromClaudeHook } from './pushClaudeHook';
+import { allHookSources, findHookSource } from '../../agents/registry';
+import { pushFromHook } from './pushFromHook';
 
 /** At most this many stream entries wait for their fsync at once (bounds memory on a fast pipe). */
 const MAX_IN_FLIGHT = 1024;
@@ -14,7 +15,7 @@ export const pushCommand: Command = {
   summary: 'buffer a SessionContext read from stdin (one, a stream, or a Claude Code hook event)',
   help: `Usage: nexus-buffer push AGENT [--type CONTEXT_TYPE] [--dir DIR] < context.json
        nexus-buffer push AGENT --stream [--type CONTEXT_TYPE] [--dir DIR] < contexts.jsonl
-       nexus-buffer push AGENT --from claude-hook [--dir DIR] < hook-input.json
+       nexus-buffer push [AGENT] --from SOURCE [--dir DIR] < hook-input.json
 
 Reads one JSON SessionContext on stdin and appends it to AGENT's buffer. A partial context is
 completed with the crate's defaults (agent_type = AGENT, extraction_started = now,
@@ -27,11 +28,11 @@ Options:
   --stream              read JSON lines, one SessionContext per line; print "ack <id>" on
                         stdout for each once it is durable. A bad line is reported on stderr
                         with its line number and skipped; exit 1 at the end if any was bad.
-  --from claude-hook    read a Claude Code hook event (SessionStart, UserPromptSubmit,
-                        PreToolUse, PostToolUse, Stop, SubagentStop, PreCompact, SessionEnd, ...)
-                        and buffer it as an entry. Made to run inside Claude Code: prints nothing
-                        on stdout, never exits 2 (which would block the agent), and on failure
-                        exits 1 with one line on stderr.`,
+  --from SOURCE         read one event of an agent's hooks and buffer it as an entry of
+                        that agent (AGENT may be left out). Made to run inside the agent:
+                        prints nothing on stdout, never exits 2 (which would block it), and on
+                        failure exits 1 with one line on stderr. Sources:
+${allHookSources().map((source) => `                          ${source.id.padEnd(14)} ${source.agent}: ${source.summary}`).join('\n')}`,
   options: {
     type: { type: 'string' },
     stream: { type: 'boolean' },
@@ -39,16 +40,19 @@ Options:
   },
   async run(ctx) {
     const { values, positionals } = ctx;
-    const agent = assertAgentName(oneAgent(positionals, 'push'));
     const type = values.type as string | undefined;
     if (type !== undefined && (!type.trim() || /[\r\n]/.test(type) || type.length > 64)) {
       throw new UsageError('push: --type must be a non-empty single-line name of at most 64 characters');
     }
     if (values.from !== undefined) {
-      if (values.from !== 'claude-hook') throw new UsageError(`push: unknown --from source "${values.from}" (supported: claude-hook)`);
+      const source = findHookSource(String(values.from));
+      if (!source) throw new UsageError(`push: unknown --from source "${values.from}" (sources: ${allHookSources().map((s) => s.id).join(', ')})`);
       if (values.stream) throw new UsageError('push: --stream and --from cannot be combined');
-      return pushFromClaudeHook(ctx, agent, type);
+      if (source.payloadFrom === 'stdin' && positionals.length > 0) assertAgentName(oneAgent(positionals, 'push'));
+      else if (positionals.length > 1) assertAgentName(positionals[0]);
+      return pushFromHook(ctx, source, type);
     }
+    const agent = assertAgentName(oneAgent(positionals, 'push'));
     if (values.stream) return pushStream(ctx, agent, type ?? 'checkpoint');
     // One context is read to the end of stdin: on a terminal that would just seem to hang.
     if (ctx.io.stdinIsTTY) {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import {
   buildHookCommand, HOOK_EVENTS, HOOK_MARKER, HOOK_TIMEOUT_SECONDS, install, installedHookCommands, isOurHookCommand,
   planInstall, planUninstall, shellQuote, uninstall, userSettingsPath, type HookCommandSpec,
-} from '../../src/integrations/claudeHooksInstaller';
+} from '../installer';
 
 let home: string;
 let settingsPath: string;

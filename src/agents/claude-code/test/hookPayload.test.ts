@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { claudeHookToEntry, MAX_OUTPUT_CHARS } from '../../src/capture/claudeHook';
-import { completeContext } from '../../src/core/schema';
+import { claudeHookToEntry, MAX_OUTPUT_CHARS } from '../hookPayload';
+import { completeContext } from '../../../core/schema';
+import { fixturesDir } from '../../shared/testSupport';
 
 const NOW = '2026-06-14T09:12:03.418Z';
-// Compiled to out/test/unit; the fixtures stay in the source tree.
-const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/claude-hooks');
+// Compiled to out/src/agents/claude-code/test; the fixtures stay in the source tree.
+const FIXTURES = fixturesDir(__dirname);
 
 interface Fixture {
   payload: Record<string, unknown>;

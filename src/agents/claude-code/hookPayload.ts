@@ -1,7 +1,7 @@
 // Claude Code hook payload (JSON on the hook command's stdin) -> one buffer entry.
 // Pure: no I/O, no vscode. Used by `nexus-buffer push claude-code --from claude-hook`.
 //
-// Facts about the payloads: ../../../shared/notes/claude-code-hooks.md. Every payload has
+// Facts about the payloads: FORMAT.md beside this file, and ../../../../shared/notes/claude-code-hooks.md. Every payload has
 // session_id, transcript_path, cwd, hook_event_name (usually permission_mode); per event:
 // prompt, tool_name/tool_input/tool_use_id/tool_response, error/is_interrupt
 // (PostToolUseFailure), source, reason, trigger, message, stop_hook_active, ...
@@ -20,24 +20,19 @@
 //   `custom.tool`, so a crash in the middle of a tool call still leaves a trace, without
 //   counting every file and command twice.
 // - File contents never enter the entry: only paths and line counts.
-import type { PartialSessionContext } from '../core/schema';
-import { nowTimestamp } from '../core/schema';
-import { isSecretName, REDACTED, redactSecrets } from './redact';
+import type { PartialSessionContext } from '../../core/schema';
+import {
+  capTail, capText, capUnknown, copyScalars, countLines, describeType, firstLine, isObject, lastLine,
+  MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS, redactSecrets, redactValue, unknownFields, type Json,
+} from '../shared/payload';
 
+export { MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS };
 export const CLAUDE_HOOK_EXTRACTION_SOURCE = 'native';
-/** Longest prompt / assistant message kept, in characters. */
-export const MAX_MESSAGE_CHARS = 16_000;
-/** Longest tool output or other string kept (stdout, stderr, error messages, unknown fields). */
-export const MAX_OUTPUT_CHARS = 4_000;
-/** Serialized size past which an unknown value is replaced by a truncated string. */
-export const MAX_UNKNOWN_JSON_CHARS = 8_000;
 
 export interface ClaudeHookEntry {
   context: PartialSessionContext;
   contextType: string;
 }
-
-type Json = Record<string, unknown>;
 
 /** Keys every payload carries (or may), stored under `custom` under their own names. */
 const COMMON_KEYS = ['session_id', 'transcript_path', 'cwd', 'hook_event_name', 'permission_mode'] as const;
@@ -76,7 +71,7 @@ const CONTEXT_TYPES: Record<string, string> = {
  * Throws an Error with a one-line message when the payload is not a JSON object with a
  * string `hook_event_name`; anything else, however unexpected, becomes an entry.
  */
-export function claudeHookToEntry(payload: unknown, now: string = nowTimestamp()): ClaudeHookEntry {
+export function claudeHookToEntry(payload: unknown, now: string = new Date().toISOString()): ClaudeHookEntry {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new Error(`Claude Code hook payload must be a JSON object, got ${describeType(payload)}`);
   }
@@ -143,12 +138,8 @@ export function claudeHookToEntry(payload: unknown, now: string = nowTimestamp()
   }
 
   // Unknown events keep every field; known ones keep what was not understood.
-  const rest: Json = {};
-  for (const [key, value] of Object.entries(p)) {
-    if (known.has(key)) continue;
-    rest[key] = isSecretName(key) && typeof value === 'string' ? REDACTED : capUnknown(redactValue(value));
-  }
-  if (Object.keys(rest).length > 0) custom.hook = rest;
+  const rest = unknownFields(p, known);
+  if (rest) custom.hook = rest;
 
   return { context, contextType: CONTEXT_TYPES[event] ?? 'checkpoint' };
 }
@@ -393,81 +384,4 @@ function errorText(error: unknown): string | undefined {
   if (isObject(error) && typeof error.message === 'string') return error.message;
   if (error === undefined || error === null) return undefined;
   return JSON.stringify(error);
-}
-
-function copyScalars(from: Json, to: Json, keys: readonly string[]): void {
-  for (const key of keys) {
-    const value = from[key];
-    if (typeof value === 'string') to[key] = capText(value, 1_000);
-    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) to[key] = value;
-    else if (value !== undefined) to[key] = capUnknown(redactValue(value));
-  }
-}
-
-/** Redacts every string inside a JSON value (for fields we do not understand). */
-function redactValue(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redactSecrets(capText(value, MAX_UNKNOWN_JSON_CHARS));
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) {
-    const kept = value.slice(0, 200).map((item) => redactValue(item, depth + 1));
-    return value.length > 200 ? [...kept, `… ${value.length - 200} more items left out`] : kept;
-  }
-  const out: Json = {};
-  for (const [key, item] of Object.entries(value as Json)) {
-    out[key] = isSecretName(key) && typeof item === 'string' ? REDACTED : redactValue(item, depth + 1);
-  }
-  return out;
-}
-
-/** Keeps a JSON value as it is when small; otherwise a truncated JSON string with a marker. */
-function capUnknown(value: unknown, max = MAX_UNKNOWN_JSON_CHARS): unknown {
-  if (typeof value === 'string') return capText(value, max);
-  if (value === null || typeof value !== 'object') return value;
-  let json: string;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    return '[unserializable value]';
-  }
-  return json.length <= max ? value : capText(json, max);
-}
-
-/** Keeps the beginning of a string; marks what was cut. */
-export function capText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}… [truncated ${text.length - max} more characters]`;
-}
-
-/** Keeps the end of a string (the end of a command's output is where the error is). */
-function capTail(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `[truncated ${text.length - max} earlier characters] …${text.slice(text.length - max)}`;
-}
-
-function countLines(text: string): number {
-  if (text === '') return 0;
-  let lines = 1;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  return text.endsWith('\n') ? lines - 1 : lines;
-}
-
-function firstLine(text: string): string {
-  const line = text.trim().split('\n', 1)[0] ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
-
-function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
-  const line = (lines[lines.length - 1] ?? '').trim();
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }
