@@ -5,6 +5,7 @@ import { resolveBufferDir } from '../core/paths';
 import { parseCommandArgs, UsageError } from './args';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type Command } from './command';
 import { clearCommand } from './commands/clear';
+import { hooksCommand } from './commands/hooks';
 import { listCommand } from './commands/list';
 import { pushCommand } from './commands/push';
 import { recoverCommand } from './commands/recover';
@@ -12,7 +13,7 @@ import { showCommand } from './commands/show';
 import { oneLine } from './format';
 import type { CliIo } from './io';
 
-export const COMMANDS: readonly Command[] = [listCommand, showCommand, pushCommand, clearCommand, recoverCommand];
+export const COMMANDS: readonly Command[] = [listCommand, showCommand, pushCommand, clearCommand, recoverCommand, hooksCommand];
 
 const COMMON_HELP = `
 Common options:
@@ -40,6 +41,8 @@ Examples:
   nexus-buffer list
   nexus-buffer show claude-code --json
   nexus-buffer clear claude-code --yes
+  nexus-buffer hooks install --yes           # hook every agent found on this machine
+  nexus-buffer hooks status
 `;
 }
 

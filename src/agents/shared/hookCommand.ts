@@ -9,6 +9,14 @@ import type { HookCommandSpec } from '../types';
 /** Ends every shell command an installer writes; what uninstall and status look for. */
 export const HOOK_MARKER = '# nexus-buffer-hook';
 
+/**
+ * The script a hook command runs, given the CLI bundle (`<root>/dist/cli.js`). For now the CLI
+ * bundle itself; a leaner hook entry beside it can take its place here.
+ */
+export function hookEntryPath(cliPath: string): string {
+  return cliPath;
+}
+
 /** Quotes a word for a POSIX shell (agents run hook commands with a shell). */
 export function shellQuote(word: string): string {
   if (/^[A-Za-z0-9_/.:=@%+,-]+$/.test(word)) return word;
