@@ -6,6 +6,7 @@ import { WorkspaceActivityCapture } from './capture/workspaceActivity';
 import type { BufferStatus } from './core/types';
 import { CommandIds, recoverMany, registerCommands } from './commands';
 import { registerHandoffCommands } from './handoff/registerHandoffCommands';
+import { AgentHooksActions, AgentHooksStatus, hooksSummary, windowHooksUi } from './host/agentHooks';
 import { createApi, type NexusBufferApi } from './host/api';
 import { BufferHost } from './host/bufferHost';
 import { BufferStatuses } from './host/bufferStatuses';
@@ -15,6 +16,7 @@ import { messageOf, OnceNotifier } from './host/notifyOnce';
 import { ProblemNotifier } from './host/problemNotifier';
 import { readSettings, SECTION } from './host/settings';
 import { BUFFERS_VIEW_ID, BuffersTreeProvider, createBuffersView } from './views/buffersTree';
+import { PlanDocuments } from './views/planDocuments';
 import { RecoveredDocumentProvider } from './views/recoveredDocument';
 import { BufferStatusBar } from './views/statusBar';
 
@@ -41,9 +43,13 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   const api = createApi(host);
 
   const statuses = own(new BufferStatuses(host, notifier));
-  const tree = own(new BuffersTreeProvider(host, statuses));
+  const hookStates = own(new AgentHooksStatus(log));
+  const tree = own(new BuffersTreeProvider(host, statuses, hookStates));
   const buffersView = createBuffersView(tree);
   buffersView.disposables.forEach(own);
+  // The view says which agents are hooked (and which are found but not), above the buffers.
+  own(hookStates.onDidChange((states) => { buffersView.view.message = hooksSummary(states); }));
+  own(buffersView.view.onDidChangeVisibility((e) => { if (e.visible) void hookStates.refresh(); }));
   const documents = own(new RecoveredDocumentProvider(host));
   own(new BufferStatusBar(statuses));
 
@@ -54,7 +60,13 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   };
 
   registerCommands({ host, statuses, tree, documents, log, showView }).forEach(own);
-  registerHandoffCommands({ buffer: host.facade, log, extensionUri: context.extensionUri }).forEach(own);
+  const plans = own(new PlanDocuments());
+  registerHandoffCommands({ buffer: host.facade, log, extensionUri: context.extensionUri }, plans).forEach(own);
+  const hooks = new AgentHooksActions(
+    { log, extensionUri: context.extensionUri, bufferDir: () => host.dir, status: hookStates },
+    windowHooksUi((plan, title) => plans.show(plan, title)),
+  );
+  registerAgentHooksCommands(hooks, log).forEach(own);
   own(new ProblemNotifier(host, statuses, notifier, showView, log));
 
   const watcher = own(new BufferFolderWatcher((agentType) => host.buffer.notifyExternalChange(agentType), log));
@@ -75,7 +87,10 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
 
   // After activation returns: watch and scan the folder, repair what earlier sessions left
   // half-done (orphan journals, damaged snapshots), then offer the leftovers.
-  const startup = setTimeout(() => void startUp(host, statuses, watcher, documents, log, showView, startCapture), 0);
+  const startup = setTimeout(() => {
+    void startUp(host, statuses, watcher, documents, log, showView, startCapture);
+    void hookStates.refresh();
+  }, 0);
   own({ dispose: () => clearTimeout(startup) });
 
   return api;
@@ -117,6 +132,27 @@ async function startUp(
   } catch (error) {
     log.error(`Offering the leftover buffers failed: ${messageOf(error)}`);
   }
+}
+
+export const AgentHooksCommandIds = {
+  install: 'nexusBuffer.installAgentHooks',
+  uninstall: 'nexusBuffer.uninstallAgentHooks',
+} as const;
+
+function registerAgentHooksCommands(hooks: AgentHooksActions, log: vscode.LogOutputChannel): vscode.Disposable[] {
+  const register = (id: string, run: (arg: unknown) => Promise<unknown>) => vscode.commands.registerCommand(id, async (arg: unknown) => {
+    try {
+      return await run(arg);
+    } catch (error) {
+      log.error(`${id}: ${messageOf(error)}`);
+      void vscode.window.showErrorMessage(messageOf(error));
+      return undefined;
+    }
+  });
+  return [
+    register(AgentHooksCommandIds.install, (arg) => hooks.install(arg)),
+    register(AgentHooksCommandIds.uninstall, (arg) => hooks.uninstall(arg)),
+  ];
 }
 
 /** A courtesy flush: entries are already durable when acknowledged; nothing depends on this. */

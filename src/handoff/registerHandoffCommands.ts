@@ -22,6 +22,7 @@ import {
 } from '../agents/claude-code/installer';
 import { agentFromArgument } from '../host/commandArgs';
 import { parseBufferUri } from '../views/bufferUri';
+import type { PlanDocuments } from '../views/planDocuments';
 import { findNexusBinary, sendEntries, type SendResult } from './nexusCli';
 import { DEFAULT_PROMPT_MAX_CHARACTERS, renderPrompt } from './prompt';
 
@@ -40,7 +41,6 @@ export const HandoffCommandIds = {
 } as const;
 
 const CLEAR_ACTION = 'Clear Buffer';
-const PLAN_SCHEME = 'nexus-buffer-plan';
 
 /**
  * Everything that asks or tells the user. The commands use `windowUi`; the integration tests
@@ -79,8 +79,7 @@ export interface HandoffOutcome {
   newerEntries?: number;
 }
 
-export function registerHandoffCommands(ctx: HandoffContext): vscode.Disposable[] {
-  const plans = new PlanDocuments();
+export function registerHandoffCommands(ctx: HandoffContext, plans: PlanDocuments): vscode.Disposable[] {
   const actions = new HandoffActions(ctx, windowUi(plans));
   const register = (id: string, run: (arg: unknown) => Promise<unknown>) =>
     vscode.commands.registerCommand(id, async (arg: unknown) => {
@@ -93,7 +92,6 @@ export function registerHandoffCommands(ctx: HandoffContext): vscode.Disposable[
       }
     });
   const disposables = [
-    vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, plans),
     register(HandoffCommandIds.copyAsPrompt, (arg) => actions.copyAsPrompt(arg)),
     register(HandoffCommandIds.export, (arg) => actions.exportBuffer(arg)),
     register(HandoffCommandIds.sendToNexus, (arg) => actions.sendToNexus(arg)),
@@ -392,16 +390,7 @@ function windowUi(plans: PlanDocuments): HandoffUi {
       saveLabel: 'Export',
       filters: { 'JSON (crate format)': ['json'], Markdown: ['md'] },
     })),
-    async showPlan(plan, title) {
-      const { before, after, forget } = plans.add(plan);
-      await vscode.commands.executeCommand('vscode.diff', before, after, title, { preview: true });
-      return () => {
-        forget();
-        const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) =>
-          tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === after.toString());
-        if (tabs.length > 0) void vscode.window.tabGroups.close(tabs);
-      };
-    },
+    showPlan: (plan, title) => plans.show(plan, title),
     withProgress(title, task) {
       return Promise.resolve(vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title, cancellable: true },
@@ -417,26 +406,6 @@ function windowUi(plans: PlanDocuments): HandoffUi {
       ));
     },
   };
-}
-
-/** Read-only documents holding the before/after text of a planned settings change. */
-class PlanDocuments implements vscode.TextDocumentContentProvider {
-  private readonly texts = new Map<string, string>();
-  private counter = 0;
-
-  add(plan: HooksPlan): { before: vscode.Uri; after: vscode.Uri; forget: () => void } {
-    const id = ++this.counter;
-    const name = path.basename(plan.settingsPath);
-    const before = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${id}/before/${name}` });
-    const after = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${id}/after/${name}` });
-    this.texts.set(before.toString(), plan.before ?? '');
-    this.texts.set(after.toString(), plan.after);
-    return { before, after, forget: () => { this.texts.delete(before.toString()); this.texts.delete(after.toString()); } };
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
-  }
 }
 
 function plural(n: number, one: string, many: string): string {

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { escapeInline, formatTimestamp, renderEntryMarkdown, summarizeEntry } from '../core/render';
 import type { BufferEntry } from '../core/schema';
 import type { BufferStatus } from '../core/types';
+import type { AgentHooksStatus } from '../host/agentHooks';
 import type { BufferHost } from '../host/bufferHost';
 import type { BufferStatuses } from '../host/bufferStatuses';
 import { type BufferState, bufferContextValue, ContextValues } from '../host/contextValues';
@@ -96,9 +97,10 @@ export class BuffersTreeProvider extends Disposable implements vscode.TreeDataPr
   private readonly entriesCache = new Map<string, Promise<BufferEntry[]>>();
   private readonly shownCount = new Map<string, number>();
 
-  constructor(private readonly host: BufferHost, private readonly statuses: BufferStatuses) {
+  constructor(private readonly host: BufferHost, private readonly statuses: BufferStatuses, private readonly hooks?: AgentHooksStatus) {
     super();
     this.register(statuses.onDidUpdate(({ statuses: list, changedAgent }) => this.onStatusesUpdated(list, changedAgent)));
+    if (hooks) this.register(hooks.onDidChange(() => this.changeEmitter.fire(undefined)));
   }
 
   private onStatusesUpdated(list: readonly BufferStatus[], changedAgent: string | undefined): void {
@@ -193,8 +195,12 @@ export class BuffersTreeProvider extends Disposable implements vscode.TreeDataPr
       ? vscode.TreeItemCollapsibleState.Collapsed
       : vscode.TreeItemCollapsibleState.None);
     item.id = `buffer:${status.agentType}`;
-    item.description = bufferDescription(status);
+    const hooked = this.hooks?.stateOf(status.agentType)?.hookedIn ?? [];
+    item.description = hooked.length > 0 ? `${bufferDescription(status)} · hooked` : bufferDescription(status);
     item.tooltip = bufferTooltip(status);
+    for (const place of hooked) {
+      item.tooltip.appendMarkdown(`\n- Hooks: ${place.current ? 'installed' : 'installed by another version (run Install Agent Hooks… to update)'} in \`${place.file.replace(/`/g, "'")}\` (${place.scope})\n`);
+    }
     item.iconPath = STATE_ICONS[state];
     item.contextValue = bufferContextValue(state, { inMemory: status.inMemory, onDisk: status.onDisk });
     return item;
