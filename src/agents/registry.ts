@@ -2,9 +2,10 @@
 // `hooks` and the extension's "Install Agent Hooks…" iterate this list.
 import { claudeCode } from './claude-code';
 import { copilot } from './copilot';
+import { codex } from './codex';
 import type { AgentProvider, HookSource } from './types';
 
-export const AGENTS: readonly AgentProvider[] = [claudeCode, copilot];
+export const AGENTS: readonly AgentProvider[] = [claudeCode, copilot, codex];
 
 /** Agents with an installer of their own. */
 export function hookableAgents(): AgentProvider[] {
