@@ -1,15 +1,17 @@
 // Minimal, textual edits of Codex's config.toml: every comment, key, order, blank line and line
 // ending stays as it is; only the lines we add change, and each carries a marker comment so
 // that uninstall removes exactly those (and never a setting the user wrote, even one with the
-// same value). No TOML library: none on the registry both keeps formatting and is small enough
-// to be worth a dependency for three keys, and a scanner of TOML's statement structure
-// (strings, multi-line strings and arrays, inline tables, comments, table headers) is enough
-// to find where a key is and where a statement ends.
+// same value). No TOML library: a formatting-preserving one exists on npm
+// (@decimalturn/toml-patch), but it would be a new dependency of the package for three lines
+// whose exact removal rests on marker comments, which a hand-written edit controls directly.
+// A scanner of TOML's statement structure (strings, multi-line strings and arrays, inline
+// tables, comments, table headers) is enough to find where a key is and where a statement
+// ends; the tests hold it to tricky files (comments, CRLF, inline tables, no final newline).
 //
 // What is edited:
-// - `[features] hooks = true`: Codex's hooks switch. `hooks` is the key since Codex 0.13x;
-//   `codex_hooks` is its deprecated alias (0.171 prints a deprecation line on every run when it
-//   is set). Either one set by the user is respected as it is, true or false.
+// - `[features] hooks = true`: Codex's hooks switch (on by default since 0.124). `hooks` is
+//   the current key, `codex_hooks` its deprecated alias (0.171 prints a deprecation line on
+//   every run when it is set). Either one set by the user is respected as it is, true or false.
 // - `notify = [...]` at the top level: Codex's one notify program. Ours is added only when none
 //   is set; a program the user set is never replaced.
 
