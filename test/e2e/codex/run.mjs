@@ -12,6 +12,7 @@
 // --dangerously-bypass-hook-trust, the flag Codex provides for automation that vets its hooks.
 //
 //   node test/e2e/codex/run.mjs          (needs `npm run build` first: dist/cli.js)
+//   NEXUS_CODEX_VERSION=0.171.0, NEXUS_CODEX_TOOLS=<dir> (default ~/.cache/nexus-buffer/codex-<version>)
 //   import { run } from './test/e2e/codex/run.mjs'; await run()  -> { passed, failed, results }
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,8 +31,8 @@ const SESSION_TIMEOUT_MS = 120_000;
 
 /** Installs @openai/codex@VERSION into the tools cache (a no-op once there); the codex executable. */
 export function ensureCodex(version = CODEX_VERSION, log = () => {}) {
-  const cache = process.env.NEXUS_AGENT_TOOLS || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nexus-buffer');
-  const dir = path.join(cache, `codex-${version}`);
+  const dir = process.env.NEXUS_CODEX_TOOLS
+    || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nexus-buffer', `codex-${version}`);
   const bin = path.join(dir, 'node_modules', '.bin', 'codex');
   const works = () => {
     try {
