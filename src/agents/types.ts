@@ -71,6 +71,8 @@ export interface HooksPlan {
   diffText: string;
   /** Events whose entry is added or updated (install) or removed (uninstall). */
   events: string[];
+  /** What the person should know that is not a change (a setting left as it is, a trust step). */
+  notes?: string[];
 }
 
 export interface HooksChangeResult extends HooksPlan {

@@ -207,6 +207,7 @@ export class AgentHooksActions {
           ? [
             `${agent.displayName} will run the Nexus Buffer command line on ${events.join(', ')}, so that its session context is buffered in ${this.ctx.bufferDir()} (even when VS Code is not running).`,
             `Runs: ${spec.node} ${spec.cliPath}`,
+            ...plans.flatMap((plan) => plan.notes ?? []),
             'A backup of each changed file is kept beside it. Every other setting and hook stays as it is.',
           ].join('\n\n')
           : `Only the entries Nexus Buffer added (${events.join(', ')}) are removed; every other setting and hook stays. A backup of each file is kept beside it.`,
@@ -220,8 +221,9 @@ export class AgentHooksActions {
     for (const result of written.filter((r) => r.changed)) {
       this.ctx.log.info(`${agent.displayName} hooks ${action === 'install' ? 'installed in' : 'removed from'} ${result.settingsPath} (${result.events.join(', ')})${result.backupPath ? `; backup ${result.backupPath}` : ''}`);
     }
+    const notes = plans.flatMap((plan) => plan.notes ?? []);
     void this.ui.info(action === 'install'
-      ? `Installed the Nexus Buffer hooks for ${agent.displayName}. New ${agent.displayName} sessions will fill the ${agent.id} buffer.`
+      ? `Installed the Nexus Buffer hooks for ${agent.displayName}. New ${agent.displayName} sessions will fill the ${agent.id} buffer.${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`
       : `Removed the Nexus Buffer hooks of ${agent.displayName}.`);
     return written;
   }

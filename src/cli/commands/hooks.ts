@@ -168,8 +168,9 @@ async function change(ctx: CommandContext, action: 'install' | 'uninstall', agen
     const changed = plans.filter((plan) => plan.changed);
     const say = json ? () => undefined : (text: string) => io.out(text);
     if (changed.length === 0) {
+      for (const note of plans.flatMap((plan) => plan.notes ?? [])) say(`# ${note}\n`);
       say(`${agent.displayName}: ${action === 'install' ? 'hooks already installed' : 'no hooks of ours'} in ${plans.map((p) => tilde(p.settingsPath, places.home)).join(', ')}; nothing to change.\n`);
-      results.push({ agent: agent.id, scope, changed: false, files: plans.map((p) => ({ file: p.settingsPath, changed: false, events: [] })) });
+      results.push({ agent: agent.id, scope, changed: false, files: plans.map((p) => ({ file: p.settingsPath, changed: false, events: [], ...(p.notes ? { notes: p.notes } : {}) })) });
       continue;
     }
     for (const plan of changed) say(`${plan.diffText}\n`);
@@ -184,7 +185,7 @@ async function change(ctx: CommandContext, action: 'install' | 'uninstall', agen
       for (const result of written.filter((r) => r.changed)) {
         say(`${agent.displayName}: ${action === 'install' ? 'installed in' : 'removed from'} ${tilde(result.settingsPath, places.home)}${result.backupPath ? ` (backup: ${path.basename(result.backupPath)})` : ''}.\n`);
       }
-      results.push({ agent: agent.id, scope, changed: true, files: written.map((r) => ({ file: r.settingsPath, changed: r.changed, events: r.events, ...(r.backupPath ? { backup: r.backupPath } : {}) })) });
+      results.push({ agent: agent.id, scope, changed: true, files: written.map((r) => ({ file: r.settingsPath, changed: r.changed, events: r.events, ...(r.backupPath ? { backup: r.backupPath } : {}), ...(r.notes ? { notes: r.notes } : {}) })) });
     } catch (error) {
       failed = true;
       io.err(`nexus-buffer: ${agent.displayName}: ${(error as Error).message}\n`);
