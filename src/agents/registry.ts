@@ -3,9 +3,10 @@
 import { claudeCode } from './claude-code';
 import { copilot } from './copilot';
 import { codex } from './codex';
+import { gemini } from './gemini';
 import type { AgentProvider, HookSource } from './types';
 
-export const AGENTS: readonly AgentProvider[] = [claudeCode, copilot, codex];
+export const AGENTS: readonly AgentProvider[] = [claudeCode, copilot, codex, gemini];
 
 /** Agents with an installer of their own. */
 export function hookableAgents(): AgentProvider[] {
