@@ -7,18 +7,19 @@
 //   node test/harness/run-all.mjs [--stages unit,integration,ui] [--update-screenshots]
 // (npm test -- --update-screenshots also copies the README screenshots to media/screenshots/)
 import path from 'node:path';
+import { runE2e } from './run-e2e.mjs';
 import { runIntegration } from './run-integration.mjs';
 import { runUi } from './run-ui.mjs';
 import { runUnit } from './run-unit.mjs';
 import { ensureTools } from './tools.mjs';
 
 const args = process.argv.slice(2);
-const stagesArg = args.includes('--stages') ? args[args.indexOf('--stages') + 1] : 'unit,integration,ui';
+const stagesArg = args.includes('--stages') ? args[args.indexOf('--stages') + 1] : 'unit,e2e,integration,ui';
 const stages = stagesArg.split(',').map((s) => s.trim()).filter(Boolean);
 const updateScreenshots = args.includes('--update-screenshots') || process.env.NEXUS_UPDATE_SCREENSHOTS === '1';
 for (const stage of stages) {
-  if (!['unit', 'integration', 'ui'].includes(stage)) {
-    console.error(`unknown stage "${stage}" (stages: unit, integration, ui)`);
+  if (!['unit', 'e2e', 'integration', 'ui'].includes(stage)) {
+    console.error(`unknown stage "${stage}" (stages: unit, e2e, integration, ui)`);
     process.exit(2);
   }
 }
@@ -38,6 +39,7 @@ async function stage(name, fn) {
 }
 
 if (stages.includes('unit')) await stage('unit', () => runUnit());
+if (stages.includes('e2e')) await stage('e2e', () => runE2e()); // real agent CLIs, offline (test/e2e/)
 
 const needsVsCode = stages.includes('integration') || stages.includes('ui');
 let toolsError;
