@@ -66,9 +66,9 @@ const EVENT_KEYS: Record<string, readonly string[]> = {
   PostToolUse: [...TOOL_KEYS, 'tool_response'],
   PostToolUseFailure: [...TOOL_KEYS, 'error', 'is_interrupt'],
   PostToolBatch: ['tool_calls', 'tool_results'],
-  Stop: ['stop_hook_active', 'last_assistant_message'],
-  SubagentStart: ['agent_id', 'agent_type'],
-  SubagentStop: ['stop_hook_active', 'last_assistant_message', 'agent_id', 'agent_type', 'agent_transcript_path'],
+  Stop: ['stop_hook_active', 'last_assistant_message', 'effort'],
+  SubagentStart: ['agent_id', 'agent_type', 'effort'],
+  SubagentStop: ['stop_hook_active', 'last_assistant_message', 'agent_id', 'agent_type', 'agent_transcript_path', 'effort'],
   PreCompact: ['trigger', 'custom_instructions'],
   PostCompact: ['trigger', 'compact_summary'],
   SessionEnd: ['reason'],
@@ -144,7 +144,7 @@ export function claudeHookToEntry(payload: unknown, now: string = new Date().toI
       mapToolBatch(p, custom);
       break;
     case 'Stop': {
-      copyScalars(p, custom, ['stop_hook_active']);
+      copyScalars(p, custom, ['stop_hook_active', 'effort']);
       const message = typeof p.last_assistant_message === 'string' ? stripInternalTags(p.last_assistant_message) : '';
       if (message) {
         context.conversation = [{ role: 'assistant', content: capText(redactSecrets(message), MAX_MESSAGE_CHARS), timestamp: now }];
@@ -210,7 +210,7 @@ function mapPostCompact(p: Json, context: PartialSessionContext, custom: Json): 
  * Returns the context type when it is not the event's usual one.
  */
 function mapSubagentEvent(event: string, p: Json, context: PartialSessionContext, custom: Json, now: string): string | undefined {
-  copyScalars(p, custom, ['agent_id', 'agent_type', 'stop_hook_active', 'agent_transcript_path']);
+  copyScalars(p, custom, ['agent_id', 'agent_type', 'stop_hook_active', 'agent_transcript_path', 'effort']);
   if (p.agent_type === '') {
     // The summary it wrote arrives formatted with PostCompact a moment later; the raw text stays
     // findable in agent_transcript_path. Kept once, not twice.
@@ -391,7 +391,9 @@ function mapToolEvent(event: string, p: Json, context: PartialSessionContext, cu
         ...mark,
       }];
       if (!failed && isObject(response)) {
-        const { content: _content, ...restOfResponse } = response;
+        // The rest of the response (agentType, totalTokens, toolStats, usage, ...); not its text
+        // (the result above) nor its prompt (the same as tool_input's).
+        const { content: _content, prompt: _prompt, ...restOfResponse } = response;
         if (Object.keys(restOfResponse).length > 0) custom.tool_response = capUnknown(redactValue(restOfResponse), 2_000);
       }
       break;

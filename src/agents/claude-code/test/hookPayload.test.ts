@@ -237,10 +237,13 @@ test('a subagent\'s last message is its result, not the main agent\'s reply', ()
 
 test('Claude Code markup is stripped from assistant messages; a mere mention of a tag stays', () => {
   const stop = claudeHookToEntry({
-    hook_event_name: 'Stop',
+    hook_event_name: 'Stop', stop_hook_active: false, effort: { level: 'medium' }, background_tasks: [], session_crons: [],
     last_assistant_message: 'Done.\n\n<system-reminder>\nThe TodoWrite tool has not been used.\n</system-reminder>\n\nAll tests pass.',
   }, NOW);
   assert.equal(stop.context.conversation?.[0]?.content, 'Done.\n\nAll tests pass.');
+  // 2.1.332 adds effort (kept like a tool event's), background_tasks and session_crons (kept as they came).
+  assert.deepEqual((stop.context.custom as Record<string, unknown>).effort, { level: 'medium' });
+  assert.deepEqual((stop.context.custom as Record<string, unknown>).hook, { background_tasks: [], session_crons: [] });
   assert.equal(
     stripInternalTags('<command-name>/cost</command-name>\n<command-message>cost</command-message>\n<command-args></command-args>\n<local-command-stdout>Total cost: $0.12</local-command-stdout>'),
     '/cost\n\nTotal cost: $0.12',
