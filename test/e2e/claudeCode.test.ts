@@ -315,7 +315,7 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
       });
       exitedEarly.catch(() => undefined);
       await Promise.race([
-        waitForBuffer(bufferDir, (d) => listed(d).length >= expected.length, 90_000),
+        waitForBuffer(bufferDir, (d) => listed(d).length >= expected.length, 90_000, { explain: (d) => `for the session: ${listed(d).join(', ') || 'nothing'}; expected ${expected.join(', ')}` }),
         exitedEarly,
       ]);
       process.kill(started.pid, 'SIGKILL');

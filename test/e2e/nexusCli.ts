@@ -53,8 +53,16 @@ export async function showBuffer(dir: string, agent = 'claude-code'): Promise<Bu
   return JSON.parse(result.stdout) as BufferDocument;
 }
 
-/** Polls the buffer until `test` holds (never a fixed sleep); throws with the last state after `timeoutMs`. */
-export async function waitForBuffer(dir: string, test: (doc: BufferDocument) => boolean, timeoutMs = 60_000, agent = 'claude-code'): Promise<BufferDocument> {
+/**
+ * Polls the buffer until `test` holds (never a fixed sleep); after `timeoutMs` throws, saying
+ * what the buffer held (`explain`, default: the number of entries).
+ */
+export async function waitForBuffer(
+  dir: string,
+  test: (doc: BufferDocument) => boolean,
+  timeoutMs = 60_000,
+  { agent = 'claude-code', explain }: { agent?: string; explain?: (doc: BufferDocument) => string } = {},
+): Promise<BufferDocument> {
   const deadline = Date.now() + timeoutMs;
   let last: BufferDocument | undefined;
   let problem: unknown;
@@ -66,7 +74,8 @@ export async function waitForBuffer(dir: string, test: (doc: BufferDocument) => 
       problem = error; // not there yet
     }
     if (Date.now() > deadline) {
-      throw new Error(`the buffer did not reach the expected state within ${timeoutMs} ms; it has ${last ? `${last.entries.length} entries` : `no document (${String(problem)})`}`);
+      const state = last ? (explain ? explain(last) : `${last.entries.length} entries`) : `no document (${String(problem)})`;
+      throw new Error(`the buffer did not reach the expected state within ${timeoutMs} ms; it has ${state}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

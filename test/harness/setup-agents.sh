@@ -6,6 +6,8 @@
 # postinstall copies it over bin/claude.exe, and when install scripts are off the binary is
 # taken from the platform package directly.
 # Prints the path of the `claude` executable on its last line.
+#   NEXUS_AGENT_TOOLS=<dir>: the cache folder (default ~/.cache/nexus-buffer); Claude Code goes
+#   into <dir>/claude-code-<version>.
 set -euo pipefail
 CLAUDE_CODE_VERSION=2.1.332
 DIR=${NEXUS_AGENT_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/nexus-buffer}/claude-code-$CLAUDE_CODE_VERSION
