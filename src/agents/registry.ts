@@ -4,9 +4,10 @@ import { claudeCode } from './claude-code';
 import { copilot } from './copilot';
 import { codex } from './codex';
 import { gemini } from './gemini';
+import { cursor } from './cursor';
 import type { AgentProvider, HookSource } from './types';
 
-export const AGENTS: readonly AgentProvider[] = [claudeCode, copilot, codex, gemini];
+export const AGENTS: readonly AgentProvider[] = [claudeCode, copilot, codex, gemini, cursor];
 
 /** Agents with an installer of their own. */
 export function hookableAgents(): AgentProvider[] {
