@@ -33,6 +33,9 @@ const FAIL_COMMAND = `echo e2e-fail-${nonce} >&2; exit 3`;
 const SUB_COMMAND = `echo e2e-from-subagent-${nonce}`;
 const SUB_RESULT = `The subagent checked the notes (${nonce}).`;
 const SUB_TASK = 'Check the notes';
+const BG_COMMAND = `echo e2e-from-background-${nonce}`;
+const BG_RESULT = `The background subagent is done (${nonce}).`;
+const BG_TASK = 'Look around in the background';
 const FINAL_TEXT = `All steps done (${nonce}).`;
 const COMPACT_SUMMARY = `E2E-COMPACT-SUMMARY-${nonce}: two commands ran (one failed), notes.txt was written and edited, a subagent checked it.`;
 const KILL_PROMPT = `${marker('kill')} Run two commands (${nonce}).`;
@@ -81,6 +84,11 @@ const describeEntries = (entries: BufferEntry[]) => entries.map((e) => `${eventO
 const toolIdOf = (e: BufferEntry): string | undefined => e.context.custom?.tool_use_id;
 const agentIdOf = (e: BufferEntry): string | undefined => e.context.custom?.agent_id ?? e.context.custom?.hook?.agent_id;
 
+/** The id of the subagent an Agent tool call started, as its entry gives it. */
+function launchedAgentId(e: BufferEntry): string | undefined {
+  return (e.context.subagent_executions[0] as any)?.agent_id ?? e.context.custom.tool_response?.agentId ?? e.context.custom.hook?.tool_response?.agentId;
+}
+
 /** Entries of the main session as they were after the main run (before the compaction). */
 function mainEntries(): BufferEntry[] {
   return sessionEntries(need(doc, 'the main session'), need(mainSession, 'the main session'));
@@ -112,7 +120,14 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
               input: { description: SUB_TASK, prompt: `${marker('sub')} Check notes.txt.`, subagent_type: 'general-purpose', run_in_background: false },
             }],
           },
+          // No run_in_background: Claude Code's default runs the subagent in the background; `-p`
+          // waits for it, and a task notification starts one more turn (answered with the final text).
+          { toolCalls: [{ name: 'Agent', input: { description: BG_TASK, prompt: `${marker('bgsub')} Look around.`, subagent_type: 'general-purpose' } }] },
           { text: FINAL_TEXT },
+        ],
+        bgsub: [
+          { toolCalls: [{ name: 'Bash', input: { command: BG_COMMAND, description: 'Print a word' } }] },
+          { text: BG_RESULT },
         ],
         sub: [
           { toolCalls: [{ name: 'Bash', input: { command: SUB_COMMAND, description: 'Print a word' } }] },
@@ -171,10 +186,11 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
     mainSession = run.result.session_id;
     assert.match(String(mainSession), /^[0-9a-f-]{36}$/);
     // The tools really ran: the fake API got each tool's result back, the file is there.
-    const results = toolResults(api.requests.filter((r) => r.conversation === 'main' || r.conversation === 'sub'));
+    const results = toolResults(api.requests.filter((r) => ['main', 'sub', 'bgsub'].includes(r.conversation ?? '')));
     assert.match(results.get(toolUseId('main', 0)) ?? '', new RegExp(`e2e-ok-${nonce}`));
     assert.match(results.get(toolUseId('main', 1)) ?? '', /Exit code 3/);
     assert.match(results.get(toolUseId('sub', 0)) ?? '', new RegExp(`e2e-from-subagent-${nonce}`));
+    assert.match(results.get(toolUseId('bgsub', 0)) ?? '', new RegExp(`e2e-from-background-${nonce}`));
     assert.equal(fs.readFileSync(notesFile, 'utf8'), 'alpha\ngamma\n');
     doc = await showBuffer(bufferDir);
   });
@@ -191,8 +207,8 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
     const unended = run.asyncHooks.filter((a) => !a.endedAt).map((a) => `${a.id} ${a.event}:${a.matcher ?? ''} ${a.notes.join(' / ')}`);
     assert.deepEqual(buffered, fired, `events fired (debug log) vs buffered; buffered: ${describeEntries(mainEntries())}; background hooks Claude Code did not see end: ${unended.join('; ') || 'none'}`);
     // Per tool call: one PreToolUse and one PostToolUse or PostToolUseFailure entry.
-    const calls = api.requests.filter((r) => r.conversation === 'main' || r.conversation === 'sub').flatMap((r) => toolUsesOf(r)).filter((id, i, all) => all.indexOf(id) === i);
-    assert.ok(calls.length >= 6, `tool calls answered: ${calls.join(', ')}`);
+    const calls = api.requests.filter((r) => ['main', 'sub', 'bgsub'].includes(r.conversation ?? '')).flatMap((r) => toolUsesOf(r)).filter((id, i, all) => all.indexOf(id) === i);
+    assert.ok(calls.length >= 8, `tool calls answered: ${calls.join(', ')}`);
     for (const id of calls) {
       const entries = mainEntries().filter((e) => toolIdOf(e) === id);
       assert.deepEqual(entries.map(eventOf).sort(), id === toolUseId('main', 1) ? ['PostToolUseFailure', 'PreToolUse'] : ['PostToolUse', 'PreToolUse'], `entries of ${id}`);
@@ -207,9 +223,12 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
   });
 
   check('the prompt is a user message', () => {
+    // (the second UserPromptSubmit is Claude Code's <task-notification> of the background subagent)
     const prompts = mainEntries().filter((e) => eventOf(e) === 'UserPromptSubmit');
-    assert.equal(prompts.length, 1, describeEntries(mainEntries()));
+    assert.ok(prompts.length >= 1, describeEntries(mainEntries()));
     assert.deepEqual(prompts[0].context.conversation.map(({ role, content }) => ({ role, content })), [{ role: 'user', content: PROMPT }]);
+    const withPrompt = mainEntries().filter((e) => e.context.conversation.some((m) => m.content.includes(PROMPT)));
+    assert.equal(withPrompt.length, 1, 'the prompt is in more than one entry');
   });
 
   check('the succeeding command is in commands_run, with no error', () => {
@@ -248,15 +267,36 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
     assert.equal(executions[0].task, SUB_TASK);
     assert.equal(executions[0].status, 'completed');
     assert.match(executions[0].result_summary ?? '', new RegExp(SUB_RESULT.replace(/[()]/g, '\\$&')));
-    const stops = mainEntries().filter((e) => eventOf(e) === 'SubagentStop' && e.context.custom.agent_type === 'general-purpose');
-    assert.equal(stops.length, 1, 'one SubagentStop of the general-purpose agent');
-    const agentId = agentIdOf(stops[0]);
-    assert.ok(agentId, 'the SubagentStop entry has no agent id');
+    const agentId = launchedAgentId(agentCall[0]);
+    assert.ok(agentId, 'the Agent tool call\'s entry has no agent id');
+    const stops = mainEntries().filter((e) => eventOf(e) === 'SubagentStop' && agentIdOf(e) === agentId);
+    assert.equal(stops.length, 1, `one SubagentStop of agent ${agentId}`);
     const subCommand = mainEntries().filter((e) => e.context.commands_run.includes(SUB_COMMAND));
     assert.deepEqual(subCommand.map(eventOf), ['PostToolUse']);
     assert.equal(agentIdOf(subCommand[0]), agentId, 'the subagent\'s command is not marked as run by the subagent');
     const mainCommand = mainEntries().find((e) => e.context.commands_run.includes(OK_COMMAND));
     assert.equal(agentIdOf(mainCommand!), undefined, 'the main agent\'s command carries an agent id');
+  });
+
+  check('a background subagent (Claude Code\'s default): launched, then completed with its result; its own command is buffered with its agent id', () => {
+    const launch = mainEntries().filter((e) => toolIdOf(e) === toolUseId('main', 5) && eventOf(e) === 'PostToolUse');
+    assert.equal(launch.length, 1, describeEntries(mainEntries()));
+    const launched = launch[0].context.subagent_executions;
+    assert.equal(launched.length, 1);
+    assert.equal(launched[0].task, BG_TASK);
+    assert.notEqual(launched[0].status, 'completed', 'the launch of a background subagent is recorded as completed');
+    assert.equal(launched[0].result_summary, null);
+    const agentId = launchedAgentId(launch[0]);
+    assert.ok(agentId, 'the launch entry has no agent id');
+    const stops = mainEntries().filter((e) => eventOf(e) === 'SubagentStop' && agentIdOf(e) === agentId);
+    assert.equal(stops.length, 1, `one SubagentStop of agent ${agentId}`);
+    const done = stops[0].context.subagent_executions;
+    assert.equal(done.length, 1, 'the SubagentStop entry has no subagent execution');
+    assert.equal(done[0].status, 'completed');
+    assert.match(done[0].result_summary ?? '', new RegExp(BG_RESULT.replace(/[()]/g, '\\$&')));
+    const command = mainEntries().filter((e) => e.context.commands_run.includes(BG_COMMAND));
+    assert.deepEqual(command.map(eventOf), ['PostToolUse']);
+    assert.equal(agentIdOf(command[0]), agentId, 'the background subagent\'s command is not marked as run by it');
   });
 
   check('a session-start (startup) and a session-end entry', () => {
