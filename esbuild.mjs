@@ -18,15 +18,53 @@ const common = {
   legalComments: 'none',
 };
 
+/**
+ * The hook bundle needs the agents' mappings from the registry, not their installers (settings
+ * files, TOML, diffs: tens of KB per agent, and fs/promises). Each `src/agents/<agent>/index.ts`
+ * imports its `./installer` only to set `hooks`, which the hook path never reads: in
+ * dist/hook.js that import gives an empty module (so `hooks` is undefined there). An index.ts
+ * that called its installer while loading would make dist/hook.js fail at once, in every test
+ * of the hooks.
+ */
+const withoutInstallers = {
+  name: 'hook-bundle-without-installers',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/installer$/ }, (args) =>
+      /[\\/]src[\\/]agents[\\/][^\\/]+[\\/]index\.ts$/.test(args.importer) ? { path: args.importer, namespace: 'no-installer' } : undefined);
+    build.onLoad({ filter: /.*/, namespace: 'no-installer' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
+// The command line is three bundles, so that an agent's hook loads only what one event needs:
+// dist/cli.js (the `bin`: a few lines that pick one of the others), dist/hook.js (the hooks'
+// `push --from`, lean: no zod, no proper-lockfile, no installer) and dist/cli-full.js (every
+// command). The installers point the hooks at dist/hook.js; dist/cli.js sends hooks there too.
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] },
+  { ...common, entryPoints: ['src/cliFull.ts'], outfile: 'dist/cli-full.js' },
 ];
+
+/** Modules the hook bundle must not contain: each costs the agent time on every event. */
+const NOT_ON_THE_HOOK_PATH = [
+  /node_modules\/(zod|proper-lockfile|write-file-atomic)\//,
+  /src\/core\/(schema|buffer|store|lock|journal|snapshot)\.ts$/,
+  /src\/agents\/[^/]+\/installer\.ts$/,
+  /src\/agents\/shared\/(settingsFile|groupsInstaller|hookGroups)\.ts$/,
+];
+
+function checkHookBundle(result) {
+  const inputs = Object.keys(result.metafile?.inputs ?? {});
+  const heavy = inputs.filter((input) => NOT_ON_THE_HOOK_PATH.some((re) => re.test(input)));
+  if (heavy.length) throw new Error(`dist/hook.js must stay lean, but it bundles ${heavy.join(', ')} (import type, or leave it to dist/cli-full.js)`);
+}
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
+  const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+  checkHookBundle(results[2]);
   // `bin` points at the CLI bundle; npm marks bin files executable only when it links them,
   // which on a fresh `npm ci` happens before `prepare` has built the file.
   chmodSync(builds[1].outfile, 0o755);

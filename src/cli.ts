@@ -1,36 +1,21 @@
-// Entry point of the `nexus-buffer` command line (bundled to dist/cli.js). The commands live
-// in src/cli/; this file only connects them to the process.
-import { isClaudeHookGuest, runCli } from './cli/main';
-import { processIo } from './cli/io';
-
-/** In Claude Code hook mode the agent waits for us: give up (exit 1, one line) rather than hang. */
-const HOOK_DEADLINE_MS = 5000;
+// Entry point of the `nexus-buffer` command line (bundled to dist/cli.js), kept tiny: an agent's
+// hook (`push … --from <source>`) goes to the lean hook bundle, dist/hook.js, and every other
+// command to the full command line, dist/cli-full.js. Hooks installed by earlier versions run
+// this file, so they take the lean path too. The paths are computed, so esbuild keeps the three
+// bundles apart (each loads only when needed); a package must ship all three.
+import * as path from 'node:path';
+import { enableCompileCache } from './compileCache';
 
 const argv = process.argv.slice(2);
-const guest = isClaudeHookGuest(argv);
-
-function die(message: string): void {
-  process.stderr.write(`nexus-buffer: ${message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+enableCompileCache();
+// Any `--from` means "inside an agent" (cli/main.ts's isHookGuest): the guest rules apply.
+const guest = argv.some((arg) => arg === '--from' || arg.startsWith('--from='));
+const load = <T>(bundle: string): T => require(path.join(__dirname, bundle)) as T;
+try {
+  const handled = guest && load<typeof import('./hook')>('hook.js').runHookProcess(argv);
+  if (!handled) load<typeof import('./cliFull')>('cli-full.js').main(argv);
+} catch (error) {
+  // A bundle missing beside this one (a broken install): one line, exit 1 (never 2, no stack).
+  process.stderr.write(`nexus-buffer: ${String((error as Error)?.message ?? error).split('\n')[0]}\n`);
   process.exit(1);
 }
-
-// Never a stack trace, and never exit 2 from a crash.
-process.on('uncaughtException', (error) => die(error?.message ?? String(error)));
-process.on('unhandledRejection', (reason) => die((reason as Error)?.message ?? String(reason)));
-// `nexus-buffer list | head`: a closed pipe is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  die(error.message);
-});
-
-if (guest) {
-  // unref: the timer never keeps the process alive by itself.
-  setTimeout(() => die(`gave up after ${HOOK_DEADLINE_MS} ms (buffer folder locked or slow disk); event not buffered`), HOOK_DEADLINE_MS).unref();
-}
-
-runCli(argv, processIo()).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => die((error as Error)?.message ?? String(error)),
-);

@@ -1,0 +1,198 @@
+// Entry point of dist/hook.js: `push [AGENT] --from <source>` as the agents' hooks run it, on
+// the lean path. An agent waits for every hook call (Claude Code twice per tool call), so this
+// bundle holds only what one event needs: the argument check, the sources' mappings (the
+// registry), a hand-written completion of the entry and the shared-journal append
+// (core/hookWriter.ts). No zod, no proper-lockfile, no other command. What it does not handle
+// itself it hands, unchanged, to the full command line (dist/cli-full.js, loaded only then):
+// other arguments, an entry the hand-written check is not sure about (zod then gives the exact
+// message), and the compaction that comes due once the shared journal outgrows the snapshot.
+//
+// The guest rules hold on both paths: nothing on stdout, never exit 2, exit 0 only once the
+// entry is durably in the journal, one line on stderr and exit 1 otherwise, 5 s at most.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findHookSource } from './agents/registry';
+import type { HookSource } from './agents/types';
+import { agentNameProblem } from './core/agentName';
+import { describeFsError } from './core/errors';
+import { appendSharedEntry, completeHookContext, hookEntryLine, LockedError } from './core/hookWriter';
+import { resolveBufferDir } from './core/paths';
+import type { SessionContext } from './core/schema';
+
+/** The agent waits for us: give up (exit 1, one line) rather than hang. */
+const HOOK_DEADLINE_MS = 5000;
+
+/** What dist/cli-full.js offers this entry (src/cliFull.ts). */
+interface FullCli {
+  main(argv: string[]): void;
+  completeContext(input: unknown, defaults: { agentType: string; extractionSource?: string; now?: string }): SessionContext;
+  compactSharedJournal(dir: string, agentType: string): Promise<void>;
+}
+
+// A computed path: esbuild leaves it alone, so the full CLI stays a bundle of its own.
+const fullCli = (): FullCli => require(path.join(__dirname, 'cli-full.js')) as FullCli;
+
+const oneLine = (text: string) => String(text).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+
+let finished = false;
+function die(message: string): void {
+  if (finished) return;
+  finished = true;
+  process.stderr.write(`nexus-buffer: ${oneLine(message) || 'unexpected error'}\n`);
+  process.exit(1);
+}
+
+/** The one call we handle here: `push [AGENT…] --from SOURCE [--dir DIR] [--type TYPE]`. */
+interface HookCall {
+  source: HookSource;
+  positionals: string[];
+  dir?: string;
+  type?: string;
+}
+
+/**
+ * The arguments of a plain hook call, or undefined for anything else (help, another option, a
+ * repeated one, a mistake): the full command line parses those, with its messages.
+ */
+export function parseHookCall(argv: readonly string[]): HookCall | undefined {
+  if (argv[0] !== 'push') return undefined;
+  const values: Record<string, string> = {};
+  const positionals: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const m = /^--(from|dir|type)(?:=(.*))?$/s.exec(arg);
+    if (!m) return undefined;
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || m[1] in values) return undefined;
+    if (m[2] === undefined && value.startsWith('-')) return undefined; // parseArgs' "argument missing"
+    values[m[1]] = value;
+  }
+  if (values.from === undefined) return undefined;
+  const source = findHookSource(values.from);
+  if (!source) return undefined;
+  const type = values.type;
+  if (type !== undefined && (!type.trim() || /[\r\n]/.test(type) || type.length > 64)) return undefined;
+  if (values.dir !== undefined && !values.dir.trim()) return undefined;
+  // push.ts's checks of AGENT; a mistake goes to the full command line for its message.
+  const max = source.payloadFrom === 'last-argument' ? 2 : 1;
+  if (positionals.length > max || (source.payloadFrom === 'last-argument' && positionals.length === 0)) return undefined;
+  return { source, positionals, dir: values.dir, type };
+}
+
+/** All of stdin, without Node's stream machinery (net, stream, tty) on the common path. */
+function readStdin(): Promise<string> {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.fstatSync(0);
+  } catch {
+    return Promise.resolve(''); // no stdin at all
+  }
+  // A terminal (nothing piped in) reads as empty, like `push --from` in the full CLI.
+  if (stat.isCharacterDevice() && process.stdin.isTTY) return Promise.resolve('');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const next = () => {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      fs.read(0, chunk, 0, chunk.length, null, (error, bytes) => {
+        if (error) {
+          if (error.code === 'EOF') return resolve(Buffer.concat(chunks).toString('utf8')); // Windows pipes
+          if (error.code === 'EAGAIN') return resolve(readStdinStream(Buffer.concat(chunks))); // a non-blocking stdin
+          return reject(error);
+        }
+        if (bytes === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
+        chunks.push(chunk.subarray(0, bytes));
+        next();
+      });
+    };
+    next();
+  });
+}
+
+async function readStdinStream(start: Buffer): Promise<string> {
+  const chunks: Buffer[] = [start];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** stdinContext.ts's parseJsonText, with its messages. */
+function parseJson(text: string, what: string): unknown {
+  const clean = text.replace(/^\uFEFF/, '');
+  if (!clean.trim()) throw new Error(`${what}: empty input, expected a JSON object`);
+  try {
+    return JSON.parse(clean);
+  } catch (error) {
+    throw new Error(`${what}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** The whole hook call; resolves once the entry is durable. */
+async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
+  const { source } = call;
+  const args = [...call.positionals];
+  const text = source.payloadFrom === 'last-argument' ? args.pop()! : await readStdin();
+  if (args[0] !== undefined) {
+    const problem = agentNameProblem(args[0]);
+    if (problem) throw new Error(problem);
+  }
+  const payload = parseJson(text, `${source.id} input`);
+  const now = new Date().toISOString();
+  const entry = source.toEntry(payload, now);
+  const agent = args[0] === undefined || args[0] === source.agent ? entry.agent : args[0];
+  const problem = agentNameProblem(agent);
+  if (problem) throw new Error(problem);
+  const defaults = { agentType: agent, extractionSource: 'native', now };
+  // Our own mappings build the entry, so the hand-written check passes; zod has the last word otherwise.
+  const context = completeHookContext(entry.context, defaults) ?? fullCli().completeContext(entry.context, defaults);
+  const line = hookEntryLine(context, call.type ?? entry.contextType, new Date().toISOString());
+  const dir = resolveBufferDir(call.dir);
+  let compactionDue: boolean;
+  try {
+    ({ compactionDue } = await appendSharedEntry(dir, agent, line, { startedAt: now, deadlineAt: startedAt + HOOK_DEADLINE_MS - 250 }));
+  } catch (error) {
+    if (error instanceof LockedError) throw new Error(`${agent}: another process keeps the buffer locked (${error.message}); try again`);
+    const reason = describeFsError(error, `Cannot write the ${agent} buffer in ${dir}`);
+    throw new Error(`not buffered, nothing acknowledged: ${/^.*?\.(?=\s|$)/s.exec(reason)?.[0] ?? reason}`);
+  }
+  // The entry is durable. Merging the shared journal into the snapshot is the core's work, as
+  // after any shared append; rare (once per MB of events), and a failure there loses nothing.
+  if (compactionDue) await fullCli().compactSharedJournal(dir, agent).catch(() => undefined);
+}
+
+/** Runs this process as the hook; returns false when the call is not one for the lean path. */
+export function runHookProcess(argv: string[]): boolean {
+  const call = parseHookCall(argv);
+  if (!call) return false;
+  const startedAt = Date.now();
+  // An agent may stop a hook it no longer waits for: Claude Code sends SIGTERM to its `async`
+  // hooks still running when a turn ends, and Ctrl-C reaches every process of the terminal.
+  // Dying then would lose the event half-written; the entry is finished instead (the deadline
+  // below still bounds it), then the process exits as it would have.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
+  // Never a stack trace, and never exit 2 from a crash.
+  process.on('uncaughtException', (error) => die(error?.message ?? String(error)));
+  process.on('unhandledRejection', (reason) => die((reason as Error)?.message ?? String(reason)));
+  // unref: the timer never keeps the process alive by itself.
+  setTimeout(() => die(`gave up after ${HOOK_DEADLINE_MS} ms (buffer folder locked or slow disk); event not buffered`), HOOK_DEADLINE_MS).unref();
+  runHookCall(call, startedAt).then(
+    () => {
+      finished = true;
+      // Nothing is left to wait for (the stdin read, if any, has ended): exit now rather than
+      // after Node tears the event loop down.
+      process.exit(0);
+    },
+    (error: unknown) => die((error as Error)?.message ?? String(error)),
+  );
+  return true;
+}
+
+// Run as the hook's script (`node dist/hook.js push … --from …`); dist/cli.js calls
+// runHookProcess itself.
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  if (!runHookProcess(argv)) fullCli().main(argv);
+}
