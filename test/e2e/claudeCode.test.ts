@@ -359,9 +359,10 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
         exitedEarly,
       ]);
       process.kill(started.pid, 'SIGKILL');
+      releaseFifo(); // the slow command (a session of its own) ends: `done` waits for it
       run = await started.done;
     } finally {
-      releaseFifo(); // the slow command (a session of its own) ends
+      releaseFifo();
       killGroup(started.child, 'SIGKILL');
     }
     assert.equal(run.signal, 'SIGKILL', `claude was not killed: exit ${run.exitCode}`);

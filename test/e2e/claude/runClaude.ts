@@ -12,6 +12,7 @@
 // `runSessionWithHooks` is what the benchmark uses: a session of N tool calls with a given hooks
 // configuration, returning how long Claude Code waited for the hooks of each tool call.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -219,7 +220,10 @@ export interface ClaudeRunResult {
   hookOutputs: HookOutput[];
   /** From start to exit. */
   durationMs: number;
-  /** How long processes of its group (hooks Claude Code left running) outlived it. */
+  /**
+   * How long processes it started outlived it (hooks it left running: a background hook it
+   * cancelled may still be writing its entry), found by a token in their environment.
+   */
   leftoverMs: number;
 }
 
@@ -246,9 +250,10 @@ export function startClaude(options: ClaudeSessionOptions): ClaudeSession {
     ...(options.extraArgs ?? []),
   ];
   const started = Date.now();
+  const token = randomUUID();
   const child = spawn(options.claude, args, {
     cwd: options.cwd,
-    env: claudeEnv(options.home, options.apiUrl, options.env),
+    env: { ...claudeEnv(options.home, options.apiUrl, options.env), [RUN_TOKEN]: token },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -269,9 +274,9 @@ export function startClaude(options: ClaudeSessionOptions): ClaudeSession {
     child.once('close', async (exitCode, signal) => {
       clearTimeout(timer);
       const exited = Date.now();
-      // Hooks run in claude's process group; one it left running may still write its entry.
-      // (Tools' commands get a session of their own, so they do not hold this up.)
-      await groupGone(child, 30_000);
+      // A hook it left running may still write its entry: background hooks run in a session of
+      // their own, so look for what inherited the run's token (a tool's command too).
+      await descendantsGone(token, 30_000);
       const debugLog = fs.existsSync(debugFile) ? fs.readFileSync(debugFile, 'utf8') : '';
       let result: any;
       try {
@@ -294,15 +299,38 @@ export function runClaude(options: ClaudeSessionOptions): Promise<ClaudeRunResul
   return startClaude(options).done;
 }
 
-/** Resolves once no process of the child's group is left (or after `timeoutMs`). */
-async function groupGone(child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+/** The environment variable that marks every process a run started (hooks, tools' commands). */
+export const RUN_TOKEN = 'NEXUS_E2E_RUN';
+
+/** Pids of the live processes whose environment holds `NEXUS_E2E_RUN=<token>` (Linux; [] elsewhere). */
+export function processesOfRun(token: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const needle = `${RUN_TOKEN}=${token}`;
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      process.kill(-child.pid!, 0);
+      const environ = fs.readFileSync(`/proc/${name}/environ`, 'latin1');
+      if (environ.split('\0').includes(needle) && !isZombie(name)) pids.push(Number(name));
     } catch {
-      return; // ESRCH: none left
+      // gone, or not ours to read
     }
+  }
+  return pids;
+}
+
+function isZombie(pid: string): boolean {
+  try {
+    return / Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\)/, ''));
+  } catch {
+    return true;
+  }
+}
+
+/** Resolves once no process of the run is left (or after `timeoutMs`). */
+async function descendantsGone(token: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && processesOfRun(token).length > 0) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
