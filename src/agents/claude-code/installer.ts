@@ -32,7 +32,25 @@ const TOOL_EVENTS = new Set<string>(['PreToolUse', 'PostToolUse', 'PostToolUseFa
 export const HOOK_TIMEOUT_SECONDS = 5;
 export const HOOK_ARGS = ['push', 'claude-code', '--from', 'claude-hook'] as const;
 
-const HOOKED: readonly HookedEvent[] = HOOK_EVENTS.map((event) => ({ event, ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}) }));
+/**
+ * Events whose hook Claude Code runs in the background (`"async": true`): the agent does not wait.
+ * Claude Code stops (SIGTERM) the background hooks still running when it exits; our hook
+ * finishes its entry despite a SIGTERM once it runs (src/hook.ts), so only one stopped while
+ * Node itself is starting is lost. PreToolUse is safe: a PostToolUse or PostToolUseFailure hook
+ * the agent waits for always follows, after the tool ran, and outlasts that start-up; and its
+ * loss would cost only the intent, which the outcome repeats. PostToolUse is not: a run that
+ * ends without a Stop right after a tool call (`--max-turns`) loses that call's entries (seen
+ * with the real Claude Code 2.1.332). Every other event is waited for: they end turns (Stop,
+ * SubagentStop, PostToolUseFailure on an interrupt), carry what matters most (PostCompact's
+ * summary, SessionEnd) or come once per prompt or session. Checked: test/e2e/claudeAsyncHooks.test.ts.
+ */
+export const ASYNC_HOOK_EVENTS: ReadonlySet<string> = new Set(['PreToolUse']);
+
+const HOOKED: readonly HookedEvent[] = HOOK_EVENTS.map((event) => ({
+  event,
+  ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}),
+  ...(ASYNC_HOOK_EVENTS.has(event) ? { extra: { async: true } } : {}),
+}));
 
 /** `~/.claude/settings.json`. */
 export function userSettingsPath(home: string = os.homedir()): string {

@@ -9,12 +9,20 @@ import type { HookCommandSpec } from '../types';
 /** Ends every shell command an installer writes; what uninstall and status look for. */
 export const HOOK_MARKER = '# nexus-buffer-hook';
 
+/** The hooks' own bundle, beside the CLI bundle: `push --from` on the lean path, nothing else. */
+export const HOOK_ENTRY = 'hook.js';
+
 /**
  * The script a hook command runs, given the CLI bundle (`<root>/dist/cli.js`). For now the CLI
- * bundle itself; a leaner hook entry beside it can take its place here.
+ * bundle itself, which hands hook calls to dist/hook.js; `leanHookEntryPath` can take its place.
  */
 export function hookEntryPath(cliPath: string): string {
   return cliPath;
+}
+
+/** `<root>/dist/hook.js` for `<root>/dist/cli.js`: the hook entry without the CLI's dispatch. */
+export function leanHookEntryPath(cliPath: string): string {
+  return path.join(path.dirname(cliPath), HOOK_ENTRY);
 }
 
 /** Quotes a word for a POSIX shell (agents run hook commands with a shell). */

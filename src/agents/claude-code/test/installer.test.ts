@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  buildHookCommand, HOOK_EVENTS, HOOK_MARKER, HOOK_TIMEOUT_SECONDS, install, installedHookCommands, isOurHookCommand,
+  ASYNC_HOOK_EVENTS, buildHookCommand, HOOK_EVENTS, HOOK_MARKER, HOOK_TIMEOUT_SECONDS, install, installedHookCommands, isOurHookCommand,
   planInstall, planUninstall, shellQuote, uninstall, userSettingsPath, type HookCommandSpec,
 } from '../installer';
 
@@ -51,7 +51,8 @@ test('installs into a missing settings file (creating ~/.claude), one entry per 
     assert.equal(groups.length, 1);
     const isToolEvent = event.includes('ToolUse');
     assert.equal(groups[0]!.matcher, isToolEvent ? '*' : undefined, event);
-    assert.deepEqual(groups[0]!.hooks, [{ type: 'command', command: buildHookCommand(spec), timeout: HOOK_TIMEOUT_SECONDS }]);
+    const background = ASYNC_HOOK_EVENTS.has(event) ? { async: true } : {};
+    assert.deepEqual(groups[0]!.hooks, [{ type: 'command', command: buildHookCommand(spec), timeout: HOOK_TIMEOUT_SECONDS, ...background }]);
   }
   assert.deepEqual(leftovers(), []);
 });
