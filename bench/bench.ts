@@ -1,6 +1,7 @@
 // `npm run bench`: the figures of issue 4 (ingest, flush, recovery, bundle sizes) and issue 5
-// (the Claude Code hook's wall time), each comparison measured side by side in this run and
-// set against its target. A script, not a test: it prints tables, or with --json one object.
+// (what a hook costs the agent: the hook process against `node -e 0`, and what the real Claude
+// Code waits per tool call for our hooks against a `cat` hook), each comparison measured side
+// by side in this run and set against its target. A script, not a test: it prints tables, or with --json one object.
 //
 //   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,recovery,bundle,cli]
 //                           [--profile | --no-profile]

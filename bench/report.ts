@@ -15,6 +15,8 @@ export interface Verdict {
   /** The comparison as a ratio, oriented so that >= 1 meets the target. */
   ratio: number;
   meets: boolean;
+  /** Could not be measured here (said in `measured`): shown as such, never as a pass. */
+  unmeasured?: boolean;
 }
 
 export interface FigureResult {
@@ -40,7 +42,7 @@ export function verdictTable(verdicts: Verdict[]): Table {
   return {
     title: 'Targets (each measured side by side in this run)',
     headers: ['figure', 'measured', 'target', 'ratio to target', 'verdict'],
-    rows: verdicts.map((v) => [v.figure, v.measured, v.target, Number.isFinite(v.ratio) ? v.ratio.toFixed(2) : 'n/a', v.meets ? 'meets' : 'MISSES']),
+    rows: verdicts.map((v) => [v.figure, v.measured, v.target, Number.isFinite(v.ratio) ? v.ratio.toFixed(2) : 'n/a', v.unmeasured ? 'NOT MEASURED' : v.meets ? 'meets' : 'MISSES']),
     notes: ['ratio to target: >= 1.00 meets it (e.g. 1.60 = 60% better than needed; 0.40 = 60% short).'],
   };
 }
