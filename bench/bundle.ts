@@ -9,7 +9,7 @@ import { formatBytes } from './stats';
 import { makeTempDir } from './tempDirs';
 
 export interface BundleBuild {
-  /** Folder holding extension.js and cli.js. */
+  /** Folder holding extension.js and the CLI bundles (cli.js, hook.js, cli-full.js). */
   distDir: string;
   production: boolean;
   problem?: string;
@@ -29,7 +29,7 @@ export function buildProductionBundles(root: string): BundleBuild {
 }
 
 export function bundleFigure(build: BundleBuild): FigureResult {
-  const files = ['extension.js', 'cli.js'];
+  const files = ['extension.js', 'cli.js', 'hook.js', 'cli-full.js'];
   const sizes: Record<string, { bytes: number; gzip: number }> = {};
   const rows: string[][] = [];
   for (const name of files) {

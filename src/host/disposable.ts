@@ -1,6 +1,6 @@
 // A base class for services that own other disposables: whatever a service creates through
 // `register` is disposed with it, in reverse order, exactly once.
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 
 export abstract class Disposable implements vscode.Disposable {
   private readonly owned: vscode.Disposable[] = [];

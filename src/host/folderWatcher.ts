@@ -5,7 +5,7 @@
 // opened. Events are debounced and turned into `notifyExternalChange(agent)` calls.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { isValidAgentName } from '../core/agentName';
 import { Disposable, toDisposable } from './disposable';
 

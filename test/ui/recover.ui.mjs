@@ -68,7 +68,7 @@ export default async function recoverUiTest(t) {
       await waitForText(treeRow(page, 'claude-code'), '14 entries');
     } catch (e) {
       const onDisk = JSON.parse(fs.readFileSync(path.join(server.bufferDir, 'claude-code.json'), 'utf8')).entries.length;
-      throw new Error(`${e.message} (the snapshot on disk holds ${onDisk} entries)`);
+      throw new Error(`${e.message} (the snapshot on disk holds ${onDisk} entries)`, { cause: e });
     }
   });
 }

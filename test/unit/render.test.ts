@@ -82,7 +82,7 @@ test('commands and multi-line text go into fences longer than any backtick run i
   const md = renderEntryMarkdown(loadFixture().entries[1]);
   assert.match(md, /```sh\npytest tests\/test_resize.py -q\ngit diff --stat -- 'lib\/\*.py' \| tail -n 1\necho `date` > \/tmp\/stamp\n```/);
   // The assistant message contains a ``` fence: its block uses four backticks.
-  assert.match(md, /  ````text\n  Plan:\n/);
+  assert.match(md, / {2}````text\n {2}Plan:\n/);
   const multi = renderEntryMarkdown(entryWith({ commands_run: ['cat <<EOF\n````\nEOF', 'ls'] }));
   assert.match(multi, /`````sh\ncat <<EOF\n````\nEOF\n`````/);
   assert.match(multi, /```sh\nls\n```/);

@@ -73,7 +73,7 @@ async function readConfig(file: string): Promise<string | null> {
     try {
       featureState(text);
     } catch (error) {
-      throw new Error(`${file} cannot be read as TOML (${(error as Error).message}); fix it first. Nothing was changed.`);
+      throw new Error(`${file} cannot be read as TOML (${(error as Error).message}); fix it first. Nothing was changed.`, { cause: error });
     }
   }
   return text;
@@ -83,7 +83,7 @@ function tomlEdit(file: string, edit: () => string): string {
   try {
     return edit();
   } catch (error) {
-    if (error instanceof TomlScanError) throw new Error(`${file}: ${error.message}. Nothing was changed.`);
+    if (error instanceof TomlScanError) throw new Error(`${file}: ${error.message}. Nothing was changed.`, { cause: error });
     throw error;
   }
 }

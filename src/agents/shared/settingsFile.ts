@@ -39,7 +39,7 @@ export async function readJsonSettings(settingsPath: string): Promise<LoadedSett
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new Error(`${settingsPath} is not valid JSON (${(error as Error).message}); fix it first. Nothing was changed.`);
+    throw new Error(`${settingsPath} is not valid JSON (${(error as Error).message}); fix it first. Nothing was changed.`, { cause: error });
   }
   if (!isObject(value)) {
     throw new Error(`${settingsPath} does not hold a JSON object; fix it first. Nothing was changed.`);
@@ -60,7 +60,7 @@ export async function readTextOrNull(file: string): Promise<string | null> {
     return await fsp.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new Error(`Cannot read ${file}: ${(error as Error).message}`);
+    throw new Error(`Cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { PersistentBuffer } from '../../../src/core/buffer';
-import { BufferError } from '../../../src/core/errors';
+import { type BufferError } from '../../../src/core/errors';
 import { parseSnapshot } from '../../../src/core/snapshot';
 import { bufferFiles, tempDir } from './helpers';
 

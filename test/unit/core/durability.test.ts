@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { PersistentBuffer } from '../../../src/core/buffer';
-import { BufferError } from '../../../src/core/errors';
+import { type BufferError } from '../../../src/core/errors';
 import { faults } from '../../../src/core/faults';
 import { parseJournal } from '../../../src/core/journal';
 import { parseSnapshot } from '../../../src/core/snapshot';

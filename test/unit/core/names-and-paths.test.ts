@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { agentNameProblem, assertAgentName } from '../../../src/core/agentName';
 import { defaultBufferDir, resolveBufferDir } from '../../../src/core/paths';
-import { completeContext, InvalidContextError, timestampSortKey } from '../../../src/core/schema';
+import { completeContext, type InvalidContextError, timestampSortKey } from '../../../src/core/schema';
 
 describe('agent names', () => {
   it('accepts every agent type the crate knows', () => {
