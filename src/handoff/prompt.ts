@@ -94,6 +94,9 @@ function renderHeader(data: BufferData, newestFirst: BufferEntry[]): string {
   return lines.join('\n');
 }
 
+/** How the Claude Code mapping starts a compaction summary's insight. */
+const COMPACT_SUMMARY_PREFIX = 'Summary of the compacted conversation';
+
 function collectSections(newestFirst: BufferEntry[]): Section[] {
   const requests: string[] = [];
   let lastReply: string | undefined;
@@ -104,7 +107,11 @@ function collectSections(newestFirst: BufferEntry[]): Section[] {
   const commands = new Map<string, number>();
   const tasks = new Map<string, Task>();
   const insights: string[] = [];
-  const subagents: string[] = [];
+  let compactSummary: string | undefined;
+  // One line per subagent run: the same run is recorded when it starts, when it stops and by
+  // the tool call that launched it (paired by agent_id); the newest status wins, and the task
+  // comes from whichever record named it.
+  const subagentRuns = new Map<string, { type: string; task: string; status: string; result: string | null }>();
 
   for (const entry of newestFirst) {
     const ctx = entry.context;
@@ -139,11 +146,25 @@ function collectSections(newestFirst: BufferEntry[]): Section[] {
     }
     for (const command of [...(ctx.commands_run ?? [])].reverse()) commands.set(command, (commands.get(command) ?? 0) + 1);
     for (const task of ctx.tasks ?? []) if (!tasks.has(task.description)) tasks.set(task.description, task);
-    for (const insight of [...(ctx.insights ?? [])].reverse()) insights.push(`- ${clip(insight, 400)}`);
+    for (const insight of [...(ctx.insights ?? [])].reverse()) {
+      // A compaction's summary replaced the conversation: it gets a section of its own.
+      if (entry.context_type === 'compact' && insight.startsWith(COMPACT_SUMMARY_PREFIX)) {
+        compactSummary ??= quote(insight.slice(insight.indexOf(':') + 1), 4_000);
+        continue;
+      }
+      insights.push(`- ${clip(insight, 400)}`);
+    }
     for (const run of [...(ctx.subagent_executions ?? [])].reverse()) {
-      let line = `- ${clip(run.subagent_type, 60)}: ${clip(run.task, 200)} (${clip(run.status, 30)})`;
-      if (run.result_summary) line += ` — ${clip(run.result_summary, 300)}`;
-      subagents.push(line);
+      const agentId = typeof run.agent_id === 'string' && run.agent_id ? run.agent_id : undefined;
+      const key = agentId ?? `${run.subagent_type}\u0000${run.task}\u0000${run.status}\u0000${run.result_summary ?? ''}`;
+      const placeholder = (task: string) => !task || (agentId !== undefined && task === `agent ${agentId}`);
+      const seen = subagentRuns.get(key);
+      if (!seen) {
+        subagentRuns.set(key, { type: run.subagent_type, task: run.task, status: run.status, result: run.result_summary ?? null });
+      } else {
+        if (placeholder(seen.task) && !placeholder(run.task)) seen.task = run.task;
+        seen.result ??= run.result_summary ?? null;
+      }
     }
   }
 
@@ -157,11 +178,14 @@ function collectSections(newestFirst: BufferEntry[]): Section[] {
     const counts = f.added !== null || f.removed !== null ? ` +${f.added ?? '?'} −${f.removed ?? '?'}` : '';
     return `- ${code(path)} ${f.action}${counts}${f.edits > 1 ? ` (${f.edits} changes)` : ''}`;
   });
+  const subagents = [...subagentRuns.values()].map((run) =>
+    `- ${clip(run.type, 60)}: ${clip(run.task, 200)} (${clip(run.status, 30)})${run.result ? ` — ${clip(run.result, 300)}` : ''}`);
   const commandLines = [...commands.entries()].map(([command, count]) => `- ${code(clip(command, 400))}${count > 1 ? ` ×${count}` : ''}`);
 
   return [
     { title: 'Latest requests from the user', noun: ['request', 'requests'], items: unique(requests) },
     { title: 'Last reply from the agent', noun: ['reply', 'replies'], items: lastReply ? [lastReply] : [] },
+    { title: 'Summary of the conversation before the last compaction', noun: ['summary', 'summaries'], items: compactSummary ? [compactSummary] : [] },
     { title: 'Decisions', noun: ['decision', 'decisions'], items: unique(decisions) },
     { title: 'Errors', noun: ['error', 'errors'], items: unique(errors) },
     { title: 'Files changed', noun: ['file', 'files'], items: fileLines },

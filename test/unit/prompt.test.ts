@@ -74,3 +74,24 @@ test('long prompts are capped so one cannot eat the whole brief', () => {
   assert.ok(text.length < 2_500, `${text.length}`);
   assert.match(text, /`make`/);
 });
+
+test('a compaction summary gets its own section, whole; a subagent recorded three times is one line', () => {
+  const longSummary = `The user is fixing the login test. ${'Details of the work so far. '.repeat(40)}END-OF-SUMMARY`;
+  const run = (status: string, task: string, result: string | null, minute: number) => ({
+    subagent_type: 'Explore', task, status, started_at: at(minute), completed_at: status === 'completed' ? at(minute) : null, result_summary: result, agent_id: 'a-7',
+  });
+  const data = buffer([
+    entry(1, { subagent_executions: [run('async_launched', 'find the flaky test', null, 1)] }, 'tool-use'),
+    entry(2, { subagent_executions: [run('running', 'agent a-7', null, 2)] }),
+    entry(3, { subagent_executions: [run('completed', 'agent a-7', 'login.test.ts races the mock server', 3)] }),
+    entry(4, { insights: [`Summary of the compacted conversation (manual):\n\n${longSummary}`] }, 'compact'),
+    entry(5, { insights: ['cache keys are per tenant'] }),
+  ]);
+  const text = renderPrompt(data, { maxCharacters: 20_000 });
+  assert.match(text, /## Summary of the conversation before the last compaction\n/);
+  assert.ok(text.includes('END-OF-SUMMARY'), 'the summary is not cut at an insight\'s 400 characters');
+  assert.ok(!/## Insights[\s\S]*Summary of the compacted conversation/.test(text), 'not repeated as an insight');
+  assert.match(text, /- cache keys are per tenant/);
+  const subagentLines = text.split('\n').filter((line) => line.startsWith('- Explore:'));
+  assert.deepEqual(subagentLines, ['- Explore: find the flaky test (completed) — login.test.ts races the mock server']);
+});
