@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { ensureTools, projectRoot } from './tools.mjs';
+import { chromiumPath, ensureTools, projectRoot } from './tools.mjs';
 
 export { projectRoot };
+const harnessDir = path.dirname(fileURLToPath(import.meta.url));
 
 /** Settings that keep a test run quiet and offline. */
 const QUIET_USER_SETTINGS = {
@@ -83,9 +85,11 @@ export async function waitFor(probe, { timeoutMs = 30000, intervalMs = 100, what
  * - port: fixed port (default: a free one). host: bind address (default 127.0.0.1).
  * - smokeTestDriver: pass --vscode-option enable-smoke-test-driver (needed for the
  *   payload URL parameter; it hides notification toasts). Default true.
+ * - vscode: which VS Code (a name tools.mjs resolveVersions knows: "1.99", "current", ...).
+ *   Default "current". The server's `vscodeVersion` says which one runs.
  */
 export async function startCodeServer(options = {}) {
-  const tools = ensureTools({ quiet: true });
+  const tools = ensureTools({ quiet: true, vscode: options.vscode });
   const runDir = options.runDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-vscode-'));
   const userDataDir = path.join(runDir, 'user-data');
   const extensionsDir = path.join(runDir, 'extensions');
@@ -119,15 +123,23 @@ export async function startCodeServer(options = {}) {
     '--auth', 'none',
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--reconnection-grace-time', '5',
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
   ];
-  if (options.smokeTestDriver !== false) args.push('--vscode-option', 'enable-smoke-test-driver');
+  // Without it each closed browser (or reloaded window) leaves its extension host running for
+  // 3 hours. code-server 4.99 has no such flag: there they run until stop() ends the group.
+  if (tools.flags.reconnectionGraceTime) args.push('--reconnection-grace-time', '5');
+  if (options.smokeTestDriver !== false) {
+    if (tools.flags.vscodeOption) args.push('--vscode-option', 'enable-smoke-test-driver');
+    else {
+      args.unshift('--require', path.join(harnessDir, 'smokeTestDriverOption.cjs')); // node options, before the entry
+      args.push('--enable-smoke-test-driver');
+    }
+  }
   args.push(workspace);
   const env = {
     ...process.env,
-    PATH: `${tools.node24Bin}:${process.env.PATH}`,
+    PATH: `${tools.nodeBin}:${process.env.PATH}`,
     XDG_DATA_HOME: path.join(xdg, 'data'),
     XDG_CACHE_HOME: path.join(xdg, 'cache'),
     XDG_CONFIG_HOME: path.join(xdg, 'config'),
@@ -135,10 +147,10 @@ export async function startCodeServer(options = {}) {
     ...options.env,
   };
   // Options meant for the Node that runs this script (npm, a debugger) must not reach the
-  // server's Node 24 or its extension host.
+  // server's Node or its extension host.
   delete env.NODE_OPTIONS;
   // detached = setsid: the server and every child it forks share one process group.
-  const child = spawn(tools.node24, args, { cwd: runDir, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(tools.node, args, { cwd: runDir, env, detached: true, stdio: ['ignore', logFd, logFd] });
   fs.closeSync(logFd);
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
@@ -148,6 +160,8 @@ export async function startCodeServer(options = {}) {
   const server = {
     url, port, host, authority, runDir, userDataDir, extensionsDir, bufferDir, workspace, logFile,
     pid: child.pid,
+    vscodeVersion: tools.vscodeVersion,
+    codeServerVersion: tools.codeServerVersion,
     keepRunDir: !!options.keepRunDir,
     /** A vscode-remote URI for a path on this machine (so it runs in the remote = Node extension host). */
     remoteUri: (p) => `vscode-remote://${authority}${path.resolve(p)}`,
@@ -167,11 +181,10 @@ export async function startCodeServer(options = {}) {
   };
   live.add(server);
   try {
-    await waitFor(async () => {
-      if (exited) throw new Error(`code-server exited early (${JSON.stringify(exited)}):\n${server.logTail()}`);
-      const res = await fetch(`${url}/healthz`).catch(() => null);
-      return res?.ok;
-    }, { timeoutMs: 60000, intervalMs: 150, what: `${url}/healthz` });
+    // (An early exit ends the wait at once: a throw inside the probe would only be retried.)
+    await waitFor(async () => exited || (await fetch(`${url}/healthz`).catch(() => null))?.ok,
+      { timeoutMs: 60000, intervalMs: 150, what: `${url}/healthz` });
+    if (exited) throw new Error('exited early');
   } catch (e) {
     if (exited) e.message = `code-server exited early (${JSON.stringify(exited)}):\n${server.logTail()}`;
     await server.stop({ keepRunDir: true });
@@ -197,10 +210,9 @@ export function workbenchUrl(server, { devPaths = [], testsPath, extensionEnv, f
 
 /** Headless Debian chromium with a throwaway profile. */
 export async function launchBrowser({ viewport = { width: 1280, height: 800 } } = {}) {
-  const tools = ensureTools({ quiet: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-chromium-'));
   const context = await chromium.launchPersistentContext(path.join(profile, 'profile'), {
-    executablePath: tools.chromium,
+    executablePath: chromiumPath(),
     headless: true,
     viewport,
     // Chromium writes crash-report settings under XDG_CONFIG_HOME whatever its profile folder.

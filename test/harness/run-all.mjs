@@ -1,27 +1,40 @@
 #!/usr/bin/env node
 // `npm test`: the unit tests (plain Node), then the integration tests (mocha inside the real
-// VS Code extension host), then the UI tests (Playwright on the real workbench). Installs the
-// tools of the last two on first use (test/harness/setup-tools.sh, cached outside the clone).
-// Ends with one line `N passed, N failed`; exits 1 when anything failed or a stage ran no test.
+// VS Code extension host), then the UI tests (Playwright on the real workbench), the last two on
+// each VS Code version of vscode-versions.json (1.99, the oldest engines.vscode allows, and the
+// current one). Installs their tools on first use (test/harness/setup-tools.sh, cached outside
+// the clone; the versions in parallel). Ends with one line `N passed, N failed`; exits 1 when
+// anything failed or a stage ran no test.
 //
-//   node test/harness/run-all.mjs [--stages unit,integration,ui] [--update-screenshots]
+//   node test/harness/run-all.mjs [--stages unit,integration,ui] [--vscode 1.99,current]
+//                                 [--update-screenshots]
+//   --vscode (or NEXUS_VSCODE): which VS Code versions; "all" (default), a key ("1.99",
+//   "current") or a version ("1.139.1"), comma-separated. E.g. NEXUS_VSCODE=current npm test.
 // (npm test -- --update-screenshots also copies the README screenshots to media/screenshots/)
 import path from 'node:path';
-import { runE2e } from './run-e2e.mjs';
 import { runIntegration } from './run-integration.mjs';
 import { runUi } from './run-ui.mjs';
 import { runUnit } from './run-unit.mjs';
-import { ensureTools } from './tools.mjs';
+import { ensureTools, installTools, resolveVersions } from './tools.mjs';
+
+const KNOWN_STAGES = ['unit', 'integration', 'ui'];
 
 const args = process.argv.slice(2);
-const stagesArg = args.includes('--stages') ? args[args.indexOf('--stages') + 1] : 'unit,e2e,integration,ui';
-const stages = stagesArg.split(',').map((s) => s.trim()).filter(Boolean);
+const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const stages = (option('--stages') ?? 'unit,integration,ui').split(',').map((s) => s.trim()).filter(Boolean);
 const updateScreenshots = args.includes('--update-screenshots') || process.env.NEXUS_UPDATE_SCREENSHOTS === '1';
 for (const stage of stages) {
-  if (!['unit', 'e2e', 'integration', 'ui'].includes(stage)) {
-    console.error(`unknown stage "${stage}" (stages: unit, e2e, integration, ui)`);
+  if (!KNOWN_STAGES.includes(stage)) {
+    console.error(`unknown stage "${stage}" (stages: ${KNOWN_STAGES.join(', ')})`);
     process.exit(2);
   }
+}
+let versions;
+try {
+  versions = resolveVersions(option('--vscode') ?? process.env.NEXUS_VSCODE ?? 'all');
+} catch (e) {
+  console.error(e.message);
+  process.exit(2);
 }
 
 const started = Date.now();
@@ -39,36 +52,49 @@ async function stage(name, fn) {
 }
 
 if (stages.includes('unit')) await stage('unit', () => runUnit());
-if (stages.includes('e2e')) await stage('e2e', () => runE2e()); // real agent CLIs, offline (test/e2e/)
 
-const needsVsCode = stages.includes('integration') || stages.includes('ui');
-let toolsError;
-if (needsVsCode) {
-  heading('tools for the real VS Code tests');
+// The tools of every version first (installed in parallel on a fresh machine), so a version
+// whose install failed fails its stages and the others still run.
+const toolsErrors = new Map();
+if (stages.includes('integration') || stages.includes('ui')) {
+  heading(`tools for the real VS Code tests (VS Code ${versions.map((v) => v.vscode).join(', ')})`);
   const t0 = Date.now();
   try {
-    const tools = ensureTools();
-    console.log(`  ${tools.toolsDir} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    toolsError = e;
-    console.log(`  ✗ setup-tools.sh failed: ${e.message}`);
+    installTools(versions);
+  } catch { /* reported per version below */ }
+  for (const version of versions) {
+    try {
+      const tools = ensureTools({ quiet: true, vscode: version.key });
+      console.log(`  VS Code ${tools.vscodeVersion}: code-server ${tools.codeServerVersion} in ${tools.toolsDir}`);
+    } catch (e) {
+      toolsErrors.set(version.key, e);
+      console.log(`  ✗ VS Code ${version.vscode}: setup-tools.sh failed: ${e.message}`);
+    }
   }
+  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
-const withTools = (name, fn) => () => {
-  if (toolsError) throw new Error(`cannot run without the tools: ${toolsError.message}`);
+const withTools = (version, fn) => () => {
+  const error = toolsErrors.get(version.key);
+  if (error) throw new Error(`cannot run without the tools of VS Code ${version.vscode}: ${error.message}`);
   return fn();
 };
-if (stages.includes('integration')) await stage('integration', withTools('integration', () => runIntegration()));
-if (stages.includes('ui')) await stage('ui', withTools('ui', () => runUi({ updateScreenshots })));
+for (const version of stages.includes('integration') ? versions : []) {
+  await stage(`integration (VS Code ${version.vscode})`, withTools(version, () => runIntegration({ vscode: version.key })));
+}
+for (const version of stages.includes('ui') ? versions : []) {
+  await stage(`ui (VS Code ${version.vscode})`, withTools(version, () => runUi({ vscode: version.key, updateScreenshots })));
+}
+// (further stages, e.g. e2e, go here)
 
 heading('summary');
 let passed = 0;
 let failed = 0;
+const width = Math.max(12, ...results.map((r) => r.name.length));
 for (const r of results) {
   passed += r.passed;
   failed += r.failed;
   const note = r.ok ? '' : (r.failed === 0 ? '  ← ran no test' : '  ← FAILED');
-  console.log(`  ${r.name.padEnd(12)} ${String(r.passed).padStart(4)} ok  ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(1).padStart(6)} s${note}`);
+  console.log(`  ${r.name.padEnd(width)} ${String(r.passed).padStart(4)} ok  ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(1).padStart(6)} s${note}`);
 }
 const allOk = results.length > 0 && results.every((r) => r.ok);
 if (!allOk) {

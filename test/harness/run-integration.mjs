@@ -6,6 +6,7 @@
 //
 //   node test/harness/run-integration.mjs [--dev <extension folder>] [--tests <index.js>]
 //                                         [--grep <pattern>] [--timeout <seconds>]
+//                                         [--vscode 1.99|current]   (default: current)
 // Prints one line per test and `N passed, N failed`; exits 1 on a failure or when no test ran.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,16 +14,21 @@ import path from 'node:path';
 import util from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser, projectRoot, startCodeServer } from './codeServer.mjs';
+import { resolveVersions } from './tools.mjs';
 
 export async function runIntegration({
   devPath = projectRoot,
   testsPath = path.join(projectRoot, 'out', 'test', 'integration', 'index.js'),
   grep,
   timeoutSeconds = Number(process.env.NEXUS_INTEGRATION_TIMEOUT ?? 600),
-  artifactsDir = path.join(projectRoot, 'test-artifacts', 'integration'),
+  vscode = 'current',
+  artifactsDir,
   log = console.log,
 } = {}) {
   const started = Date.now();
+  const [version] = resolveVersions(vscode);
+  const name = `integration (VS Code ${version.vscode})`;
+  artifactsDir ??= path.join(projectRoot, 'test-artifacts', `integration-vscode-${version.vscode}`);
   if (!fs.existsSync(testsPath)) {
     throw new Error(`${testsPath} is missing: run \`npm run compile-tests\` first`);
   }
@@ -37,7 +43,16 @@ export async function runIntegration({
   let exitCode = null;
   let problem = null;
   try {
-    server = await startCodeServer({ bufferDir, workspace });
+    const extensionEnv = {
+      NEXUS_TEST_BUFFER_DIR: bufferDir,
+      NEXUS_BUFFER_DIR: bufferDir,
+      NEXUS_TEST_WORKSPACE: workspace,
+      NEXUS_TEST_RESULTS: resultsFile,
+      ...(grep ? { NEXUS_TEST_GREP: grep } : {}),
+    };
+    // The extension host inherits the server's environment. (The payload's extensionEnvironment
+    // does the same on 1.139 but is ignored by 1.99's web workbench.)
+    server = await startCodeServer({ bufferDir, workspace, vscode: version.key, env: extensionEnv });
     browser = await launchBrowser();
     const { page } = browser;
     let resolveExit;
@@ -49,14 +64,7 @@ export async function runIntegration({
       // Drop the offline noise (extension gallery unreachable) so the tail shows what matters.
       if (!/ENOTFOUND|open-vsx\.org/.test(line)) hostLog.push(line);
     });
-    const extensionEnv = {
-      NEXUS_TEST_BUFFER_DIR: bufferDir,
-      NEXUS_BUFFER_DIR: bufferDir,
-      NEXUS_TEST_WORKSPACE: workspace,
-      NEXUS_TEST_RESULTS: resultsFile,
-      ...(grep ? { NEXUS_TEST_GREP: grep } : {}),
-    };
-    await page.goto(server.workbenchUrl({ devPaths: [devPath], testsPath, extensionEnv }));
+    await page.goto(server.workbenchUrl({ devPaths: [devPath], testsPath }));
     let timer;
     const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutSeconds * 1000); });
     const outcome = await Promise.race([exited, timeout]);
@@ -99,7 +107,7 @@ export async function runIntegration({
   await server?.stop();
   fs.rmSync(work, { recursive: true, force: true });
   const seconds = (Date.now() - started) / 1000;
-  return { name: 'integration', passed, failed, skipped: results.pending.length, ok, seconds };
+  return { name, passed, failed, skipped: results.pending.length, ok, seconds };
 }
 
 function parseArgs(argv) {
@@ -110,6 +118,7 @@ function parseArgs(argv) {
     else if (key === '--tests') { opts.testsPath = path.resolve(value); i++; }
     else if (key === '--grep') { opts.grep = value; i++; }
     else if (key === '--timeout') { opts.timeoutSeconds = Number(value); i++; }
+    else if (key === '--vscode') { opts.vscode = value; i++; }
     else { console.error(`unknown argument ${key}`); process.exit(2); }
   }
   return opts;
@@ -117,7 +126,7 @@ function parseArgs(argv) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runIntegration(parseArgs(process.argv.slice(2)));
-  console.log(`integration: ${result.seconds.toFixed(1)} s`);
+  console.log(`${result.name}: ${result.seconds.toFixed(1)} s`);
   console.log(`${result.passed} passed, ${result.failed} failed`);
   process.exit(result.ok ? 0 : 1);
 }

@@ -9,13 +9,16 @@
 //                                   copied to media/screenshots/ (for the README) with
 //                                   --update-screenshots, when the script passed
 //   t.log(...), t.artifactsDir, t.projectRoot
+//   t.vscodeVersion                 the VS Code this run is on, e.g. "1.99.3" (every server of the run)
 //
-//   node test/harness/run-ui.mjs [files...] [--update-screenshots]
+//   node test/harness/run-ui.mjs [files...] [--update-screenshots] [--vscode 1.99|current]
+// Screenshots are published (copied to media/screenshots/) from the current version only.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser, projectRoot, startCodeServer } from './codeServer.mjs';
 import { TIMEOUT } from '../ui/lib.mjs';
+import { resolveVersions } from './tools.mjs';
 
 const SCRIPT_TIMEOUT_MS = Number(process.env.NEXUS_UI_SCRIPT_TIMEOUT_MS ?? 300000);
 
@@ -25,7 +28,7 @@ export function findUiTests(dir = path.join(projectRoot, 'test', 'ui')) {
   return fs.readdirSync(dir).filter((f) => /\.ui\.m?js$/.test(f)).sort().map((f) => path.join(dir, f));
 }
 
-async function runScript(file, { artifactsDir, updateScreenshots, log }) {
+async function runScript(file, { artifactsDir, updateScreenshots, log, version }) {
   const name = path.basename(file).replace(/\.ui\.m?js$/, '');
   const checks = [];
   const cleanups = [];
@@ -35,9 +38,10 @@ async function runScript(file, { artifactsDir, updateScreenshots, log }) {
   const t = {
     projectRoot,
     artifactsDir,
+    vscodeVersion: version.vscode,
     log: (...args) => log(`    ${args.join(' ')}`),
     async startServer(options = {}) {
-      const server = await startCodeServer(options);
+      const server = await startCodeServer({ ...options, vscode: version.key });
       servers.push(server);
       cleanups.push(() => server.stop());
       return server;
@@ -127,33 +131,41 @@ async function runScript(file, { artifactsDir, updateScreenshots, log }) {
 
 export async function runUi({
   files = findUiTests(),
-  artifactsDir = path.join(projectRoot, 'test-artifacts', 'ui'),
+  vscode = 'current',
+  artifactsDir,
   updateScreenshots = process.env.NEXUS_UPDATE_SCREENSHOTS === '1',
   log = console.log,
 } = {}) {
   const started = Date.now();
+  const [version] = resolveVersions(vscode);
+  artifactsDir ??= path.join(projectRoot, 'test-artifacts', `ui-vscode-${version.vscode}`);
+  // The README's screenshots show the current VS Code.
+  if (version.key !== 'current') updateScreenshots = false;
   let passed = 0;
   let failed = 0;
   const scripts = [];
   for (const file of files) {
     log(`  ${path.relative(projectRoot, file)}`);
-    const result = await runScript(file, { artifactsDir, updateScreenshots, log });
+    const result = await runScript(file, { artifactsDir, updateScreenshots, log, version });
     passed += result.checks.filter((c) => c.ok).length;
     failed += result.checks.filter((c) => !c.ok).length;
     scripts.push(result);
     log(`    (${result.seconds.toFixed(1)} s)`);
   }
-  return { name: 'ui', passed, failed, ok: failed === 0 && passed > 0, scripts, seconds: (Date.now() - started) / 1000 };
+  return { name: `ui (VS Code ${version.vscode})`, passed, failed, ok: failed === 0 && passed > 0, scripts, seconds: (Date.now() - started) / 1000 };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
+  const vscodeAt = args.indexOf('--vscode');
+  const vscode = vscodeAt >= 0 ? args.splice(vscodeAt, 2)[1] : undefined;
   const files = args.filter((a) => !a.startsWith('--')).map((f) => path.resolve(f));
   const result = await runUi({
     files: files.length ? files : undefined,
+    vscode,
     updateScreenshots: args.includes('--update-screenshots') || undefined,
   });
-  console.log(`ui: ${result.seconds.toFixed(1)} s`);
+  console.log(`${result.name}: ${result.seconds.toFixed(1)} s`);
   console.log(`${result.passed} passed, ${result.failed} failed`);
   process.exit(result.ok ? 0 : 1);
 }

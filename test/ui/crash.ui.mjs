@@ -7,6 +7,7 @@
 // command calls the Nexus Buffer API like another extension would. It is installed into the
 // server's extensions folder: code-server's payload URL keeps only one extensionDevelopmentPath.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   activeEditor, activityIcon, findInActiveEditor, quickPickRows, runCommand, showNotifications, TIMEOUT, textOf,
@@ -17,15 +18,19 @@ const AGENT = 'crash-test';
 const ENTRY_COUNT = 20;
 
 export default async function crashUiTest(t) {
-  const server = await t.startServer();
-  const driverSource = path.join(t.projectRoot, 'test', 'ui', 'fixtures', 'api-driver-extension');
-  fs.cpSync(driverSource, path.join(server.extensionsDir, 'nexus-test.api-driver-0.0.1'), { recursive: true });
-  const markerDir = path.join(server.runDir, 'marker');
+  // The driver's settings reach the extension host through the server's environment (1.99's
+  // web workbench ignores the payload's extensionEnvironment). The server deletes its runDir.
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-vscode-'));
+  const markerDir = path.join(runDir, 'marker');
   fs.mkdirSync(markerDir);
   const markerFile = path.join(markerDir, 'acknowledged.json');
-  const page = await t.openWorkbench(server, {
-    extensionEnv: { NEXUS_TEST_MARKER_DIR: markerDir, NEXUS_TEST_AGENT: AGENT, NEXUS_TEST_ENTRY_COUNT: String(ENTRY_COUNT) },
+  const server = await t.startServer({
+    runDir,
+    env: { NEXUS_TEST_MARKER_DIR: markerDir, NEXUS_TEST_AGENT: AGENT, NEXUS_TEST_ENTRY_COUNT: String(ENTRY_COUNT) },
   });
+  const driverSource = path.join(t.projectRoot, 'test', 'ui', 'fixtures', 'api-driver-extension');
+  fs.cpSync(driverSource, path.join(server.extensionsDir, 'nexus-test.api-driver-0.0.1'), { recursive: true });
+  const page = await t.openWorkbench(server);
 
   await t.check('the extension is loaded', () => activityIcon(page, 'Nexus Buffer').waitFor({ timeout: TIMEOUT.extension }));
 

@@ -1,5 +1,5 @@
 // Helpers for the UI tests: drive the real VS Code workbench (code-server) through Playwright.
-// Selectors are the ones that work on VS Code 1.139 (see ../../../shared/notes/real-vscode-here.md).
+// Selectors work on VS Code 1.99 and 1.139 (see ../../../shared/notes/real-vscode-here.md).
 // Every wait is on a condition, with generous timeouts: the 2-core CI machine is slow.
 
 export const TIMEOUT = {
@@ -129,7 +129,10 @@ export async function findInActiveEditor(page, text, { timeout = TIMEOUT.ui, set
   const editor = page.locator('.editor-group-container.active .monaco-editor').first();
   const widget = page.locator('.editor-group-container.active .find-widget.visible');
   if (!(await widget.isVisible().catch(() => false))) {
-    await editor.locator('.view-lines').click({ position: { x: 5, y: 5 } });
+    // A hover (e.g. the tab's path, when the editor opened under the mouse) covers the editor's
+    // top-left corner on 1.99: move away from it and click the middle of the text instead.
+    await dismissHovers(page);
+    await editor.locator('.view-lines').click();
     await page.keyboard.press('Control+f');
     await widget.waitFor({ state: 'visible', timeout });
   }
@@ -142,6 +145,14 @@ export async function findInActiveEditor(page, text, { timeout = TIMEOUT.ui, set
   await input.fill(text);
   const found = await waitUntil(async () => /\d+ of \d+/.test(await countText()), settleMs);
   return found ? countText() : 'No results';
+}
+
+/** Parks the mouse on the status bar and waits (briefly, not failing) for open hovers to close. */
+export async function dismissHovers(page) {
+  const size = page.viewportSize();
+  if (size) await page.mouse.move(size.width / 2, size.height - 8);
+  await page.locator('.workbench-hover-container, .monaco-hover:not(.hidden)').filter({ visible: true }).first()
+    .waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
 }
 
 /** Closes the active editor's find widget (if open) and moves the cursor to the top. */
