@@ -3,12 +3,13 @@
 // Code server (code-server) on 127.0.0.1 with the extension loaded from this working tree and
 // prints the address to open in a browser. Stays up until Ctrl-C.
 //
-//   npm start [-- --demo] [--dir DIR] [--port N] [--folder DIR]
+//   npm start [-- --demo] [--dir DIR] [--port N] [--folder DIR] [--vscode 1.99|current]
 //     --demo        a temporary buffer folder with sample buffers in the crate's format
 //     --dir DIR     the buffer folder (default: $NEXUS_BUFFER_DIR, else the crate's folder,
 //                   e.g. ~/.local/share/nexus/buffer on Linux: your real buffers)
 //     --port N      the port (default 8080, or a free one when 8080 is taken)
 //     --folder DIR  the workspace folder to open (default: where npm was run)
+//     --vscode V    which VS Code (test/harness/vscode-versions.json; default: current)
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,7 +18,7 @@ import { freePort, projectRoot, startCodeServer } from './codeServer.mjs';
 import { writeSampleBuffers } from './sampleBuffers.mjs';
 import { ensureTools } from './tools.mjs';
 
-const USAGE = 'usage: npm start [-- --demo] [--dir DIR] [--port N] [--folder DIR]';
+const USAGE = 'usage: npm start [-- --demo] [--dir DIR] [--port N] [--folder DIR] [--vscode 1.99|current]';
 
 function parseArgs(argv) {
   const opts = { demo: false };
@@ -31,6 +32,7 @@ function parseArgs(argv) {
     else if (arg === '--dir') opts.dir = path.resolve(value());
     else if (arg === '--port') opts.port = Number(value());
     else if (arg === '--folder') opts.folder = path.resolve(value());
+    else if (arg === '--vscode') opts.vscode = value();
     else if (arg === '--help' || arg === '-h') { console.log(USAGE); process.exit(0); }
     else { console.error(`unknown argument ${arg}\n${USAGE}`); process.exit(2); }
   }
@@ -65,7 +67,13 @@ if (!fs.existsSync(path.join(projectRoot, 'dist', 'extension.js'))) {
   console.error('dist/extension.js is missing: run `npm run build` first (npm start does it).');
   process.exit(1);
 }
-ensureTools(); // installs code-server, Node 24 and chromium on first use (a few minutes, once)
+let tools;
+try {
+  tools = ensureTools({ vscode: opts.vscode }); // installs code-server, its Node and chromium on first use (a few minutes, once)
+} catch (e) {
+  console.error(e.message);
+  process.exit(1);
+}
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-start-'));
 let bufferDir = opts.dir ?? userBufferDir();
@@ -91,13 +99,14 @@ const server = await startCodeServer({
   // Loaded from an extensions folder rather than the payload URL: that needs the smoke-test
   // driver flag, which hides notification toasts (the leftover prompt among them).
   smokeTestDriver: false,
+  vscode: tools.key,
 });
 const { version } = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
 // A link to this working tree: `npm run build` then "Developer: Reload Window" picks up changes.
 fs.symlinkSync(projectRoot, path.join(server.extensionsDir, `nexus-memory.nexus-buffer-${version}`), 'dir');
 
 console.log(`
-Nexus Buffer is running in VS Code (code-server) at:
+Nexus Buffer is running in VS Code ${server.vscodeVersion} (code-server ${server.codeServerVersion}) at:
 
     ${server.url}/?folder=${encodeURIComponent(folder)}
 
