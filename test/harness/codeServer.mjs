@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { chromiumPath, ensureTools, projectRoot } from './tools.mjs';
 
@@ -132,7 +132,7 @@ export async function startCodeServer(options = {}) {
   if (options.smokeTestDriver !== false) {
     if (tools.flags.vscodeOption) args.push('--vscode-option', 'enable-smoke-test-driver');
     else {
-      args.unshift('--require', path.join(harnessDir, 'smokeTestDriverOption.cjs')); // node options, before the entry
+      args.unshift('--import', pathToFileURL(path.join(harnessDir, 'smokeTestDriverOption.mjs')).href); // a node option: before the entry
       args.push('--enable-smoke-test-driver');
     }
   }

@@ -73,7 +73,7 @@ export function ensureTools({ quiet = false, vscode = 'current' } = {}) {
   // Flags differ between versions: read them from the CLI's own option table (4.99 has no
   // --reconnection-grace-time, 4.139 has).
   const cli = readFileSync(path.join(codeServerDir, 'out', 'node', 'cli.js'), 'utf8');
-  // --vscode-option passes any VS Code server flag; without it (4.99) smokeTestDriverOption.cjs
+  // --vscode-option passes any VS Code server flag; without it (4.99) smokeTestDriverOption.mjs
   // teaches code-server the one the tests need.
   tools.flags = {
     reconnectionGraceTime: cli.includes('"reconnection-grace-time"'),
