@@ -15,6 +15,7 @@ import { offerLeftovers } from './host/leftoverPrompt';
 import { messageOf, OnceNotifier } from './host/notifyOnce';
 import { ProblemNotifier } from './host/problemNotifier';
 import { readSettings, SECTION } from './host/settings';
+import { SpoolIngester } from './host/spoolIngester';
 import { BUFFERS_VIEW_ID, BuffersTreeProvider, createBuffersView } from './views/buffersTree';
 import { PlanDocuments } from './views/planDocuments';
 import { RecoveredDocumentProvider } from './views/recoveredDocument';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
 
   const watcher = own(new BufferFolderWatcher((agentType) => host.buffer.notifyExternalChange(agentType), log));
   own(host.onDidSwapBuffer(() => void watcher.watch(host.dir)));
+  own(new SpoolIngester(host, log));
 
   own(vscode.workspace.onDidChangeConfiguration((e) => {
     if (!e.affectsConfiguration(SECTION)) return;

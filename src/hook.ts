@@ -2,7 +2,8 @@
 // the lean path. An agent waits for every hook call (Claude Code twice per tool call), so this
 // bundle holds only what one event needs: the argument check, the sources' mappings (the
 // registry), a hand-written completion of the entry and the shared-journal append
-// (core/hookWriter.ts). No zod, no proper-lockfile, no other command. What it does not handle
+// (core/hookWriter.ts), and, before it, the ingest of what the spool hooks left (core/spool.ts).
+// No zod, no proper-lockfile, no other command. What it does not handle
 // itself it hands, unchanged, to the full command line (dist/cli-full.js, loaded only then):
 // other arguments, an entry the hand-written check is not sure about (zod then gives the exact
 // message), and the compaction that comes due once the shared journal outgrows the snapshot.
@@ -12,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findHookSource } from './agents/registry';
+import { ingestSpool } from './core/spool';
 import type { HookSource } from './agents/types';
 import { agentNameProblem } from './core/agentName';
 import { describeFsError } from './core/errors';
@@ -21,6 +23,9 @@ import type { SessionContext } from './core/schema';
 
 /** The agent waits for us: give up (exit 1, one line) rather than hang. */
 const HOOK_DEADLINE_MS = 5000;
+/** Of those, what ingesting the spool may take before our own entry (the rest waits for the next call). */
+const SPOOL_BUDGET_MS = 2000;
+const SPOOL_MAX_FILES = 500;
 
 /** What dist/cli-full.js offers this entry (src/cliFull.ts). */
 interface FullCli {
@@ -150,6 +155,15 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   const context = completeHookContext(entry.context, defaults) ?? fullCli().completeContext(entry.context, defaults);
   const line = hookEntryLine(context, call.type ?? entry.contextType, new Date().toISOString());
   const dir = resolveBufferDir(call.dir);
+  // The payloads the spool hooks left (Claude Code's tool calls) go in first, so the buffer
+  // keeps the order of events and is complete once a turn's Stop or a SessionEnd is in. A
+  // failure there must not cost this event: it stays spooled for the next ingest.
+  const spooled = await ingestSpool(dir, {
+    findSource: findHookSource,
+    complete: (input, defaults) => fullCli().completeContext(input, defaults),
+    deadlineAt: Math.min(startedAt + SPOOL_BUDGET_MS, startedAt + HOOK_DEADLINE_MS - 1000),
+    maxFiles: SPOOL_MAX_FILES,
+  }).catch(() => undefined);
   let compactionDue: boolean;
   try {
     ({ compactionDue } = await appendSharedEntry(dir, agent, line, { startedAt: now, deadlineAt: startedAt + HOOK_DEADLINE_MS - 250 }));
@@ -160,7 +174,8 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   }
   // The entry is durable. Merging the shared journal into the snapshot is the core's work, as
   // after any shared append; rare (once per MB of events), and a failure there loses nothing.
-  if (compactionDue) await fullCli().compactSharedJournal(dir, agent).catch(() => undefined);
+  const due = new Set([...(compactionDue ? [agent] : []), ...(spooled?.compactionDue ?? [])]);
+  for (const one of due) await fullCli().compactSharedJournal(dir, one).catch(() => undefined);
 }
 
 /** Runs this process as the hook; returns false when the call is not one for the lean path. */

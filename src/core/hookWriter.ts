@@ -130,13 +130,14 @@ export function newHookEntryId(): string {
 
 /**
  * `{timestamp, context_type, context, id}` as one JSON line, or an Error with the message
- * bufferContext would give (context type, size).
+ * bufferContext would give (context type, size). `id` is a new one unless given (the spool
+ * gives one derived from the spooled file, so that ingesting it twice merges into one entry).
  */
-export function hookEntryLine(context: SessionContext, contextType: string, now: string): string {
+export function hookEntryLine(context: SessionContext, contextType: string, now: string, id: string = newHookEntryId()): string {
   if (typeof contextType !== 'string' || contextType.length === 0 || contextType.length > 200) {
     throw new Error('context type: must be a non-empty string of at most 200 characters');
   }
-  const line = JSON.stringify({ timestamp: now, context_type: contextType, context, id: newHookEntryId() });
+  const line = JSON.stringify({ timestamp: now, context_type: contextType, context, id });
   const bytes = Buffer.byteLength(line);
   if (bytes > MAX_ENTRY_BYTES) {
     throw new Error(
@@ -165,6 +166,19 @@ let exitHook = false;
 
 export class LockedError extends Error {
   override readonly name = 'LockedError';
+}
+
+/**
+ * Takes the lock folder `lockDir` (the agent lock's protocol: stale after 10 s), creating `dir`
+ * (its parent, 0700) when missing; throws LockedError when still held at `deadlineAt`.
+ */
+export async function acquireLockDir(lockDir: string, dir: string, deadlineAt: number): Promise<void> {
+  return acquire(lockDir, dir, deadlineAt);
+}
+
+/** Releases a lock folder taken with acquireLockDir. */
+export async function releaseLockDir(lockDir: string): Promise<void> {
+  return release(lockDir);
 }
 
 async function acquire(lockDir: string, dir: string, deadlineAt: number): Promise<void> {
@@ -248,14 +262,14 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** journal.ts's appendShared with callback fs: the caller holds the agent lock. */
-async function appendLocked(dir: string, agentType: string, startedAt: string, line: string): Promise<number> {
+async function appendLocked(dir: string, agentType: string, startedAt: string, lines: readonly string[]): Promise<number> {
   const file = path.join(dir, `${agentType}.json.wal-shared-0`);
   faults.beforeWrite?.(file);
   const fd = await call<number>((cb) => fs.open(file, 'a', 0o600, cb));
   try {
     const { size } = await call<fs.Stats>((cb) => fs.fstat(fd, cb));
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
-    const data = Buffer.from((size === 0 ? headerLine(agentType, startedAt) + '\n' : '\n') + line + '\n');
+    const data = Buffer.from((size === 0 ? headerLine(agentType, startedAt) + '\n' : '\n') + lines.map((line) => line + '\n').join(''));
     let offset = 0;
     while (offset < data.length) {
       offset += await call<number>((cb) => fs.write(fd, data, offset, data.length - offset, null, cb));
@@ -286,11 +300,18 @@ const COMPACT_MIN_BYTES = 1024 * 1024;
 export async function appendSharedEntry(
   dir: string, agentType: string, line: string, opts: { startedAt: string; deadlineAt: number },
 ): Promise<SharedAppendResult> {
+  return appendSharedEntries(dir, agentType, [line], opts);
+}
+
+/** appendSharedEntry for several lines at once: one lock, one write, one fsync. */
+export async function appendSharedEntries(
+  dir: string, agentType: string, lines: readonly string[], opts: { startedAt: string; deadlineAt: number },
+): Promise<SharedAppendResult> {
   const lockDir = path.join(dir, `${agentType}.json.lock`);
   await acquire(lockDir, dir, opts.deadlineAt);
   let journalBytes: number;
   try {
-    journalBytes = await appendLocked(dir, agentType, opts.startedAt, line);
+    journalBytes = await appendLocked(dir, agentType, opts.startedAt, lines);
   } finally {
     await release(lockDir);
   }

@@ -11,6 +11,7 @@ import { findExecutableOnPath } from '../../integrations/executables';
 import { applyPlan, type ApplyOptions } from '../shared/settingsFile';
 import { groupsInstaller, type HookedEvent } from '../shared/groupsInstaller';
 import { buildHookCommand as buildCommand, HOOK_MARKER, isOurHookCommand, pickNodeRuntime, shellQuote } from '../shared/hookCommand';
+import { buildSpoolCommand } from '../shared/spoolCommand';
 import type { HookCommandSpec, HookPlaces, HookScope, HooksChangeResult, HooksPlan } from '../types';
 
 export { HOOK_MARKER, isOurHookCommand, pickNodeRuntime, shellQuote };
@@ -33,24 +34,34 @@ export const HOOK_TIMEOUT_SECONDS = 5;
 export const HOOK_ARGS = ['push', 'claude-code', '--from', 'claude-hook'] as const;
 
 /**
- * Events whose hook Claude Code runs in the background (`"async": true`): the agent does not wait.
- * Claude Code stops (SIGTERM) the background hooks still running when it exits; our hook
- * finishes its entry despite a SIGTERM once it runs (src/hook.ts), so only one stopped while
- * Node itself is starting is lost. PreToolUse is safe: a PostToolUse or PostToolUseFailure hook
- * the agent waits for always follows, after the tool ran, and outlasts that start-up; and its
- * loss would cost only the intent, which the outcome repeats. PostToolUse is not: a run that
- * ends without a Stop right after a tool call (`--max-turns`) loses that call's entries (seen
- * with the real Claude Code 2.1.332). Every other event is waited for: they end turns (Stop,
- * SubagentStop, PostToolUseFailure on an interrupt), carry what matters most (PostCompact's
- * summary, SessionEnd) or come once per prompt or session. Checked: test/e2e/claudeAsyncHooks.test.ts.
+ * Events whose hook Claude Code runs in the background (`"async": true`): none. Claude Code
+ * stops (SIGTERM) the background hooks still running when it exits, and a hook stopped before
+ * its payload is written loses the event (seen with PostToolUse and `--max-turns` on the real
+ * Claude Code 2.1.332). The tool events are cheap to wait for instead: see SPOOLED_EVENTS.
+ * Checked: test/e2e/claudeAsyncHooks.test.ts.
  */
-export const ASYNC_HOOK_EVENTS: ReadonlySet<string> = new Set(['PreToolUse']);
+export const ASYNC_HOOK_EVENTS: ReadonlySet<string> = new Set<string>();
 
-const HOOKED: readonly HookedEvent[] = HOOK_EVENTS.map((event) => ({
-  event,
-  ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}),
-  ...(ASYNC_HOOK_EVENTS.has(event) ? { extra: { async: true } } : {}),
-}));
+/**
+ * Events whose hook is the spool command (../shared/spoolCommand.ts) rather than a Node
+ * process: those of every tool call, which Claude Code waits for twice per call (a Node start
+ * is ~80 ms; the spool command, a few coreutils, ~10 ms). Their payloads become entries at the
+ * next Node hook (every turn ends with Stop, every session with SessionEnd), `nexus-buffer
+ * show|list|recover`, or in the extension as they come. On Windows (no POSIX shell for
+ * certain) they keep the Node command.
+ */
+export const SPOOLED_EVENTS: ReadonlySet<string> = TOOL_EVENTS;
+export const HOOK_SOURCE_ID = 'claude-hook';
+
+/** The hooked events as written on `platform` (the spool command on tool events, but on win32). */
+export function hookedEvents(platform: NodeJS.Platform = process.platform): HookedEvent[] {
+  return HOOK_EVENTS.map((event) => ({
+    event,
+    ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}),
+    ...(ASYNC_HOOK_EVENTS.has(event) ? { extra: { async: true } } : {}),
+    ...(SPOOLED_EVENTS.has(event) && platform !== 'win32' ? { command: (spec: HookCommandSpec) => commandForEvent(spec, event, platform) } : {}),
+  }));
+}
 
 /** `~/.claude/settings.json`. */
 export function userSettingsPath(home: string = os.homedir()): string {
@@ -72,20 +83,30 @@ async function exists(file: string): Promise<boolean> {
   return fsp.stat(file).then(() => true, () => false);
 }
 
-export const claudeCodeHooks = groupsInstaller({
-  scopes: ['user', 'project'],
-  settingsPath,
-  async detect(places) {
-    return (await exists(path.join(places.home, '.claude'))) || (await findExecutableOnPath('claude', places.env ?? process.env)) !== undefined;
-  },
-  events: HOOKED,
-  cliArgs: HOOK_ARGS,
-  timeout: HOOK_TIMEOUT_SECONDS,
-});
+/** The installer as it works on `platform` (tests pass win32 to see the Node command everywhere). */
+export function claudeCodeHooksFor(platform: NodeJS.Platform): ReturnType<typeof groupsInstaller> {
+  return groupsInstaller({
+    scopes: ['user', 'project'],
+    settingsPath,
+    async detect(places) {
+      return (await exists(path.join(places.home, '.claude'))) || (await findExecutableOnPath('claude', places.env ?? process.env)) !== undefined;
+    },
+    events: hookedEvents(platform),
+    cliArgs: HOOK_ARGS,
+    timeout: HOOK_TIMEOUT_SECONDS,
+  });
+}
 
-/** The hook command line, e.g. `'/usr/bin/node' '/x/dist/cli.js' push claude-code --from claude-hook # nexus-buffer-hook`. */
+export const claudeCodeHooks = claudeCodeHooksFor(process.platform);
+
+/** The Node hook command line (every event but the spooled ones), e.g. `'/usr/bin/node' '/x/dist/cli.js' push claude-code --from claude-hook # nexus-buffer-hook`. */
 export function buildHookCommand(spec: HookCommandSpec): string {
   return buildCommand(spec, HOOK_ARGS);
+}
+
+/** The command `install` writes for `event` on `platform`: the spool command or the Node one. */
+export function commandForEvent(spec: HookCommandSpec, event: string, platform: NodeJS.Platform = process.platform): string {
+  return SPOOLED_EVENTS.has(event) && platform !== 'win32' ? buildSpoolCommand(spec, HOOK_SOURCE_ID, platform) : buildHookCommand(spec);
 }
 
 /** What `install` would change in one settings file; reads the file, writes nothing. */

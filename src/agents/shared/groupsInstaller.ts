@@ -12,6 +12,8 @@ export interface HookedEvent {
   matcher?: string;
   /** Extra keys of the handler, e.g. `{async: true}` where the agent need not wait. */
   extra?: Record<string, unknown>;
+  /** This event's own command (Claude Code's spool command on tool events); default: the Node command. */
+  command?(spec: HookCommandSpec): string;
 }
 
 export interface GroupsInstallerOptions {
@@ -41,14 +43,15 @@ export function groupsInstaller(options: GroupsInstallerOptions): GroupsInstalle
   const handlerFor = (command: string, hooked: HookedEvent): HandlerSpec =>
     ({ type: 'command', command, timeout: options.timeout, ...(hooked.extra ?? {}) });
 
+  const eventCommand = (spec: HookCommandSpec, hooked: HookedEvent) => (hooked.command ? hooked.command(spec) : commandFor(spec));
+
   const planInstallFile = async (settingsPath: string, spec: HookCommandSpec): Promise<HooksPlan> => {
-    const command = commandFor(spec);
     const current = await readJsonSettings(settingsPath);
     const settings = structuredClone(current.value);
     const hooks = ensureHooksObject(settings);
     const events: string[] = [];
     for (const hooked of options.events) {
-      if (upsertOurHandler(hooks, hooked.event, handlerFor(command, hooked), hooked.matcher)) events.push(hooked.event);
+      if (upsertOurHandler(hooks, hooked.event, handlerFor(eventCommand(spec, hooked), hooked), hooked.matcher)) events.push(hooked.event);
     }
     return jsonPlan(settingsPath, current, settings, events);
   };
@@ -67,10 +70,9 @@ export function groupsInstaller(options: GroupsInstallerOptions): GroupsInstalle
       return { installed: false, partial: false, file: settingsPath, commands: [], problem: (error as Error).message };
     }
     const commands = [...found.values()].flat();
-    const wanted = spec ? commandFor(spec) : undefined;
     const complete = options.events.every((hooked) => {
       const here = found.get(hooked.event) ?? [];
-      return here.length > 0 && (wanted === undefined || here.includes(wanted));
+      return here.length > 0 && (spec === undefined || here.includes(eventCommand(spec, hooked)));
     });
     return { installed: complete, partial: !complete && commands.length > 0, file: settingsPath, commands };
   };

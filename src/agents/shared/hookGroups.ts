@@ -12,9 +12,20 @@ export function ensureHooksObject(settings: Json): Json {
   return settings.hooks as Json;
 }
 
+/** The keys of a handler we write and own: an update replaces them (one we no longer write goes). */
+const OUR_KEYS = ['type', 'command', 'timeout', 'async'] as const;
+
+/** An existing handler of ours updated to `wanted`: our keys replaced, keys a person added kept (in place). */
+function updatedHandler(handler: Json, wanted: HandlerSpec): Json {
+  const updated: Json = { ...handler };
+  for (const key of OUR_KEYS) if (!(key in wanted)) delete updated[key];
+  return withoutUndefined(Object.assign(updated, wanted));
+}
+
 /**
- * Makes `event` hold exactly one handler of ours, equal to `wanted` (other keys of an existing
- * handler of ours are kept); true when something changed. A new group gets `matcher` when given.
+ * Makes `event` hold exactly one handler of ours, equal to `wanted` in our keys (type, command,
+ * timeout, async: one `wanted` lacks is removed; keys a person added to it are kept); true when
+ * something changed. A new group gets `matcher` when given.
  */
 export function upsertOurHandler(hooks: Json, event: string, wanted: HandlerSpec, matcher?: string): boolean {
   const groups = (hooks[event] as unknown[] | undefined) ?? [];
@@ -29,7 +40,7 @@ export function upsertOurHandler(hooks: Json, event: string, wanted: HandlerSpec
       const handler = handlers[hi];
       if (!isObject(handler) || !isOurHookCommand(handler.command)) continue;
       if (!kept) {
-        handlers[hi] = withoutUndefined({ ...handler, ...wanted });
+        handlers[hi] = updatedHandler(handler, wanted);
         kept = true;
       } else {
         handlers.splice(hi--, 1);

@@ -34,6 +34,6 @@ Options:
       await buffer.clear(agent);
       io.out(`Deleted ${what}.\n`);
       return EXIT_OK;
-    });
+    }, io);
   },
 };

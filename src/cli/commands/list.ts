@@ -16,7 +16,7 @@ Options:
   options: { json: { type: 'boolean' } },
   async run({ values, positionals, io, dir }) {
     noPositionals(positionals, 'list');
-    const buffers = await withBuffer(dir, { durability: 'off' }, (buffer) => buffer.listBuffers());
+    const buffers = await withBuffer(dir, { durability: 'off' }, (buffer) => buffer.listBuffers(), io);
     if (values.json) {
       const rows = buffers.map((b) => ({
         agent_type: b.agentType,

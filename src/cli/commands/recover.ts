@@ -18,7 +18,7 @@ read the snapshot (the Rust crate) see every entry. Nothing is deleted.`,
   async run({ positionals, io, dir }) {
     const agent = assertAgentName(oneAgent(positionals, 'recover'));
     // recover() merges the journals of writers that are gone into the snapshot itself.
-    const recovered = await withBuffer(dir, { durability: 'always' }, (buffer) => buffer.recover(agent));
+    const recovered = await withBuffer(dir, { durability: 'always' }, (buffer) => buffer.recover(agent), io);
     if (!recovered) throw notFound(agent, dir);
     for (const problem of recovered.problems) io.err(`nexus-buffer: warning: ${oneLine(problem)}\n`);
     io.out(renderBufferMarkdown(recovered.data));

@@ -21,7 +21,7 @@ Options:
   async run({ values, positionals, io, dir }) {
     const agent = assertAgentName(oneAgent(positionals, 'show'));
     if (values.json && values.markdown) throw new UsageError('show: pass either --json or --markdown, not both');
-    const recovered = await withBuffer(dir, { durability: 'off' }, (buffer) => buffer.read(agent));
+    const recovered = await withBuffer(dir, { durability: 'off' }, (buffer) => buffer.read(agent), io);
     if (!recovered) throw notFound(agent, dir);
     for (const problem of recovered.problems) io.err(`nexus-buffer: warning: ${oneLine(problem)}\n`);
     io.out(values.json ? `${renderBufferJson(recovered.data)}\n` : renderBufferMarkdown(recovered.data));

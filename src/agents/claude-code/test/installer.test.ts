@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
-  ASYNC_HOOK_EVENTS, buildHookCommand, HOOK_EVENTS, HOOK_MARKER, HOOK_TIMEOUT_SECONDS, install, installedHookCommands, isOurHookCommand,
+  ASYNC_HOOK_EVENTS, buildHookCommand, claudeCodeHooksFor, commandForEvent, HOOK_EVENTS, HOOK_MARKER, HOOK_TIMEOUT_SECONDS, install, installedHookCommands, isOurHookCommand,
   planInstall, planUninstall, shellQuote, uninstall, userSettingsPath, type HookCommandSpec,
 } from '../installer';
 
@@ -52,7 +52,8 @@ test('installs into a missing settings file (creating ~/.claude), one entry per 
     const isToolEvent = event.includes('ToolUse');
     assert.equal(groups[0]!.matcher, isToolEvent ? '*' : undefined, event);
     const background = ASYNC_HOOK_EVENTS.has(event) ? { async: true } : {};
-    assert.deepEqual(groups[0]!.hooks, [{ type: 'command', command: buildHookCommand(spec), timeout: HOOK_TIMEOUT_SECONDS, ...background }]);
+    assert.deepEqual(groups[0]!.hooks, [{ type: 'command', command: commandForEvent(spec, event), timeout: HOOK_TIMEOUT_SECONDS, ...background }]);
+    if (process.platform !== 'win32') assert.equal(groups[0]!.hooks[0]!.command.startsWith('umask 077;'), isToolEvent, `${event}: the spool command on tool events only`);
   }
   assert.deepEqual(leftovers(), []);
 });
@@ -112,7 +113,9 @@ test('a changed CLI path updates the entries in place, no duplicates', async () 
   await install(settingsPath, moved);
   const commands = await installedHookCommands(settingsPath);
   assert.equal(commands.length, HOOK_EVENTS.length);
-  assert.ok(commands.every((command) => command === buildHookCommand(moved)));
+  const wanted = HOOK_EVENTS.map((event) => commandForEvent(moved, event));
+  assert.deepEqual([...commands].sort(), [...wanted].sort());
+  assert.ok(commands.filter((command) => command === buildHookCommand(moved)).length >= HOOK_EVENTS.length - 3);
   assert.equal(readSettings().hooks.PostToolUse![0]!.matcher, 'Edit|Write', 'user hook still first');
 });
 
@@ -187,4 +190,41 @@ test('shell quoting and the marker', () => {
   assert.equal(shellQuote(`it's`), `'it'\\''s'`);
   assert.ok(!isOurHookCommand('nexus-buffer push claude-code --from claude-hook'), 'a hand-written hook is not ours');
   assert.ok(isOurHookCommand(`x ${HOOK_MARKER}`));
+});
+
+test('the tool events get the spool command (no Node start per tool call), the others the Node one; win32 keeps Node everywhere', async () => {
+  const posix = JSON.parse((await claudeCodeHooksFor('linux').planInstallFile(settingsPath, spec)).after) as ReturnType<typeof readSettings>;
+  const win = JSON.parse((await claudeCodeHooksFor('win32').planInstallFile(settingsPath, spec)).after) as ReturnType<typeof readSettings>;
+  for (const event of HOOK_EVENTS) {
+    const command = posix.hooks[event]![0]!.hooks[0]!.command;
+    const tool = ['PreToolUse', 'PostToolUse', 'PostToolUseFailure'].includes(event);
+    assert.equal(command.includes('/.spool/claude-hook'), tool, event);
+    assert.equal(command.includes(spec.cliPath), !tool, event);
+    assert.ok(isOurHookCommand(command), `${event}: recognised by the marker`);
+    assert.equal(win.hooks[event]![0]!.hooks[0]!.command, buildHookCommand(spec), `${event} on win32`);
+    assert.equal((posix.hooks[event]![0]!.hooks[0]! as Record<string, unknown>).async, undefined, `${event}: waited for`);
+  }
+  // status knows the spool command as ours and complete
+  await install(settingsPath, spec);
+  const status = await claudeCodeHooksFor(process.platform).statusOfFile(settingsPath, spec);
+  assert.equal(status.installed, true);
+  assert.equal(status.partial, false);
+  assert.equal((await install(settingsPath, spec)).changed, false, 'idempotent');
+  await uninstall(settingsPath);
+  assert.equal(fs.existsSync(settingsPath) ? JSON.stringify(readSettings()).includes('nexus-buffer-hook') : false, false, 'uninstall removes the spool commands too');
+});
+
+test('an install over an older one drops our `async` key (our keys are replaced, a key a person added stays)', async () => {
+  const old = buildHookCommand(spec);
+  writeSettings({
+    hooks: {
+      PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: old, timeout: 5, async: true, statusMessage: 'mine' }] }],
+    },
+  });
+  await install(settingsPath, spec);
+  const handler = readSettings().hooks.PreToolUse![0]!.hooks[0]! as Record<string, unknown>;
+  assert.equal(handler.async, undefined, 'the async key of the earlier install is gone');
+  assert.equal(handler.statusMessage, 'mine', "a person's key is kept");
+  assert.equal(handler.command, commandForEvent(spec, 'PreToolUse'));
+  assert.deepEqual(Object.keys(handler), ['type', 'command', 'timeout', 'statusMessage'], 'keys stay in place');
 });
