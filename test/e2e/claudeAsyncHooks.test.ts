@@ -1,14 +1,16 @@
-// The real Claude Code with our hooks as the installer writes them, some in the background
-// (`"async": true`: ASYNC_HOOK_EVENTS in src/agents/claude-code/installer.ts, PreToolUse):
-// nothing may be lost when the agent exits right after.
+// The real Claude Code with our hooks as the installer writes them: nothing may be lost when the
+// agent exits right after a tool call. Nothing runs in the background any more
+// (ASYNC_HOOK_EVENTS in src/agents/claude-code/installer.ts is empty): Claude Code stops
+// (SIGTERM) the background hooks still running when it exits, which lost PostToolUse entries
+// (`max-turns`, no Stop to wait for). The tool events are waited for but cheap: their hook is the
+// spool command (src/agents/shared/spoolCommand.ts), a few coreutils, no Node; the Node hooks of
+// the other events ingest the spool before their own entry.
 // The fake Messages API answers at once, so each `claude -p` ends milliseconds after its last
-// tool call, which is when Claude Code stops (SIGTERM) the background hooks still running: the
-// worst case. Every event Claude Code says it ran a hook of ours for (its debug log: "finished",
-// "completed", "moved to the background") must be in the buffer once, right when claude exits.
-// The sessions run twice: on an idle machine, and with both cores kept busy (hook processes
-// start slower, the race is tighter). With PostToolUse in the background too, `max-turns`
-// fails both times (no Stop hook to wait for: the last call's PreToolUse and PostToolUse are
-// stopped while Node starts), which is why PostToolUse stays waited for.
+// tool call: the worst case. Every event Claude Code says it ran a hook of ours for (its debug
+// log: "finished", "completed", "moved to the background") must be in the buffer once, right
+// when claude exits, with the spool already empty (ingested by the session's own SessionEnd
+// hook, not by the `show` that reads it). The sessions run twice: on an idle machine, and with
+// both cores kept busy (hook processes start slower, the race is tighter).
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -118,7 +120,7 @@ describe('Claude Code with background (async) hooks: nothing lost when the agent
   });
 
   for (const load of ['idle', 'busy'] as const) {
-    it(`hooks install writes ASYNC_HOOK_EVENTS as async, the rest waited for (${load})`, async () => {
+    it(`hooks install writes ASYNC_HOOK_EVENTS (none) as async, the rest waited for, tool events spooled (${load})`, async () => {
       const home = path.join(root, load, 'home');
       fs.mkdirSync(home, { recursive: true });
       // No buffer folder in the command: each session gets its own through claude's environment.
@@ -131,6 +133,11 @@ describe('Claude Code with background (async) hooks: nothing lost when the agent
         .filter(([, groups]) => groups.some((g) => g.hooks.some((h: any) => String(h.command).endsWith(HOOK_MARKER) && h.async === true)))
         .map(([event]) => event);
       assert.deepEqual(asyncEvents.sort(), [...ASYNC_HOOK_EVENTS].sort());
+      type Groups = Array<{ hooks: Array<{ command?: unknown }> }>;
+      const spooled = Object.entries(settings.hooks as Record<string, Groups>)
+        .filter(([, groups]) => groups.some((g) => g.hooks.some((h) => String(h.command).endsWith(HOOK_MARKER) && String(h.command).includes('/.spool/claude-hook'))))
+        .map(([event]) => event);
+      assert.deepEqual(spooled.sort(), ['PostToolUse', 'PostToolUseFailure', 'PreToolUse']);
     });
 
     for (const scenario of SCENARIOS) {
@@ -151,7 +158,11 @@ describe('Claude Code with background (async) hooks: nothing lost when the agent
             stopBurners();
           }
           assert.ok(run.exitCode === 0 || scenario.extraArgs, `claude exited ${run.exitCode ?? run.signal}: ${run.stderr.slice(-1500)}`);
-          // Read at once: what claude left running after its exit does not count.
+          // Read at once: what claude left running after its exit does not count. The session's
+          // own hooks ingested the spool (SessionEnd last), not the `show` below.
+          const spool = path.join(bufferDir, '.spool', 'claude-hook');
+          assert.deepEqual(fs.existsSync(spool) ? fs.readdirSync(spool) : [], [], 'spooled tool events left after the session ended');
+          assert.ok(fs.existsSync(spool), 'the tool events went through the spool');
           const doc = await showBuffer(bufferDir);
           const ran = ours(run.hookRuns);
           assert.deepEqual(ran.filter((h) => !h.background && h.status !== 0), [], 'hook runs of ours that did not exit 0');

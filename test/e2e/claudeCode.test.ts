@@ -192,6 +192,9 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
     assert.match(results.get(toolUseId('sub', 0)) ?? '', new RegExp(`e2e-from-subagent-${nonce}`));
     assert.match(results.get(toolUseId('bgsub', 0)) ?? '', new RegExp(`e2e-from-background-${nonce}`));
     assert.equal(fs.readFileSync(notesFile, 'utf8'), 'alpha\ngamma\n');
+    // The session's own Node hooks ingested what the tool events spooled (SessionEnd last).
+    const spool = path.join(bufferDir, '.spool', 'claude-hook');
+    assert.deepEqual(fs.existsSync(spool) ? fs.readdirSync(spool) : [], [], 'spooled tool events left after the session ended');
     doc = await showBuffer(bufferDir);
   });
 
@@ -349,7 +352,7 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
     const listed = (d: BufferDocument) => sessionEntries(d, session).map((e) => `${eventOf(e)}${toolIdOf(e) ? ` ${toolIdOf(e)}` : ''}`).sort();
     try {
       // Claude Code is running the slow command, and every hook it started so far has buffered
-      // its entry (those of the tool calls may run in the background: wait for them all).
+      // its entry (the tool calls' in the spool, which each `show` of waitForBuffer ingests).
       const exitedEarly = started.done.then((r) => {
         throw new Error(`claude ended before the slow command (exit ${r.exitCode ?? r.signal}); debug log ${r.debugFile}`);
       });
@@ -367,7 +370,10 @@ describe(`Claude Code end to end (offline, fake Messages API)`, () => {
     }
     assert.equal(run.signal, 'SIGKILL', `claude was not killed: exit ${run.exitCode}`);
     assert.ok(!api.requests.some((r) => r.conversation === 'kill' && (r.step ?? 0) >= 2), 'the session went past the slow command: the kill came too late');
+    // What the killed session spooled after its last Node hook is still there: `show` ingests it.
     const after = await showBuffer(bufferDir);
+    const spool = path.join(bufferDir, '.spool', 'claude-hook');
+    assert.deepEqual(fs.existsSync(spool) ? fs.readdirSync(spool) : [], [], 'show ingested the spool');
     assert.deepEqual(listed(after), [...expected].sort(), 'entries of the killed session');
     const killedCommand = sessionEntries(after, session).filter((e) => e.context.commands_run.includes(KILL_OK_COMMAND));
     assert.deepEqual(killedCommand.map(eventOf), ['PostToolUse']);
