@@ -21,9 +21,10 @@ export default tseslint.config(
     },
   },
   {
-    // node:test's test() returns a promise the runner itself awaits: not a floating one.
+    // node:test's test() returns a promise the runner itself awaits: not a floating one. Tests
+    // read JSON documents written by other programs (the real agents, the CLI): `any` there.
     files: ['test/**/*.ts', 'src/**/test/**/*.ts'],
-    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+    rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

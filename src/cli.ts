@@ -10,6 +10,8 @@ const argv = process.argv.slice(2);
 enableCompileCache();
 // Any `--from` means "inside an agent" (cli/main.ts's isHookGuest): the guest rules apply.
 const guest = argv.some((arg) => arg === '--from' || arg.startsWith('--from='));
+// A computed path on purpose: esbuild then leaves the sibling bundle alone (loaded only when needed).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = <T>(bundle: string): T => require(path.join(__dirname, bundle)) as T;
 try {
   const handled = guest && load<typeof import('./hook')>('hook.js').runHookProcess(argv);

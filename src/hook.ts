@@ -35,6 +35,7 @@ interface FullCli {
 }
 
 // A computed path: esbuild leaves it alone, so the full CLI stays a bundle of its own.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const fullCli = (): FullCli => require(path.join(__dirname, 'cli-full.js')) as FullCli;
 
 const oneLine = (text: string) => String(text).replace(/\s*[\r\n]+\s*/g, ' ').trim();
@@ -131,7 +132,7 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(clean);
   } catch (error) {
-    throw new Error(`${what}: not valid JSON (${(error as Error).message})`);
+    throw new Error(`${what}: not valid JSON (${(error as Error).message})`, { cause: error });
   }
 }
 
@@ -168,9 +169,9 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   try {
     ({ compactionDue } = await appendSharedEntry(dir, agent, line, { startedAt: now, deadlineAt: startedAt + HOOK_DEADLINE_MS - 250 }));
   } catch (error) {
-    if (error instanceof LockedError) throw new Error(`${agent}: another process keeps the buffer locked (${error.message}); try again`);
+    if (error instanceof LockedError) throw new Error(`${agent}: another process keeps the buffer locked (${error.message}); try again`, { cause: error });
     const reason = describeFsError(error, `Cannot write the ${agent} buffer in ${dir}`);
-    throw new Error(`not buffered, nothing acknowledged: ${/^.*?\.(?=\s|$)/s.exec(reason)?.[0] ?? reason}`);
+    throw new Error(`not buffered, nothing acknowledged: ${/^.*?\.(?=\s|$)/s.exec(reason)?.[0] ?? reason}`, { cause: error });
   }
   // The entry is durable. Merging the shared journal into the snapshot is the core's work, as
   // after any shared append; rare (once per MB of events), and a failure there loses nothing.

@@ -1,27 +1,28 @@
 #!/usr/bin/env node
-// `npm test`: the unit tests (plain Node), then the integration tests (mocha inside the real
+// `npm test`: the unit tests (plain Node), the real agents' CLIs offline (e2e), then the integration tests (mocha inside the real
 // VS Code extension host), then the UI tests (Playwright on the real workbench), the last two on
 // each VS Code version of vscode-versions.json (1.99, the oldest engines.vscode allows, and the
 // current one). Installs their tools on first use (test/harness/setup-tools.sh, cached outside
 // the clone; the versions in parallel). Ends with one line `N passed, N failed`; exits 1 when
 // anything failed or a stage ran no test.
 //
-//   node test/harness/run-all.mjs [--stages unit,integration,ui] [--vscode 1.99,current]
+//   node test/harness/run-all.mjs [--stages unit,e2e,integration,ui] [--vscode 1.99,current]
 //                                 [--update-screenshots]
 //   --vscode (or NEXUS_VSCODE): which VS Code versions; "all" (default), a key ("1.99",
 //   "current") or a version ("1.139.1"), comma-separated. E.g. NEXUS_VSCODE=current npm test.
 // (npm test -- --update-screenshots also copies the README screenshots to media/screenshots/)
 import path from 'node:path';
+import { runE2e } from './run-e2e.mjs';
 import { runIntegration } from './run-integration.mjs';
 import { runUi } from './run-ui.mjs';
 import { runUnit } from './run-unit.mjs';
 import { ensureTools, installTools, resolveVersions } from './tools.mjs';
 
-const KNOWN_STAGES = ['unit', 'integration', 'ui'];
+const KNOWN_STAGES = ['unit', 'e2e', 'integration', 'ui'];
 
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const stages = (option('--stages') ?? 'unit,integration,ui').split(',').map((s) => s.trim()).filter(Boolean);
+const stages = (option('--stages') ?? 'unit,e2e,integration,ui').split(',').map((s) => s.trim()).filter(Boolean);
 const updateScreenshots = args.includes('--update-screenshots') || process.env.NEXUS_UPDATE_SCREENSHOTS === '1';
 for (const stage of stages) {
   if (!KNOWN_STAGES.includes(stage)) {
@@ -52,6 +53,7 @@ async function stage(name, fn) {
 }
 
 if (stages.includes('unit')) await stage('unit', () => runUnit());
+if (stages.includes('e2e')) await stage('e2e', () => runE2e()); // the real agents' CLIs, offline (test/e2e/)
 
 // The tools of every version first (installed in parallel on a fresh machine), so a version
 // whose install failed fails its stages and the others still run.
@@ -84,7 +86,6 @@ for (const version of stages.includes('integration') ? versions : []) {
 for (const version of stages.includes('ui') ? versions : []) {
   await stage(`ui (VS Code ${version.vscode})`, withTools(version, () => runUi({ vscode: version.key, updateScreenshots })));
 }
-// (further stages, e.g. e2e, go here)
 
 heading('summary');
 let passed = 0;

@@ -61,7 +61,9 @@ suite('Agent hooks', () => {
     assert.equal(results?.[0]?.changed, true);
     assert.ok(results?.[0]?.backupPath && fs.existsSync(results[0].backupPath));
     const settings = JSON.parse(fs.readFileSync(path.join(home, '.claude', 'settings.json'), 'utf8'));
-    assert.ok(String(settings.hooks.PostToolUse[0].hooks[0].command).includes(path.join('dist', 'cli.js')));
+    assert.ok(String(settings.hooks.UserPromptSubmit[0].hooks[0].command).includes(path.join('dist', 'cli.js')));
+    // Tool events take the shell spool command on POSIX (no Node start per tool call).
+    if (process.platform !== 'win32') assert.match(String(settings.hooks.PostToolUse[0].hooks[0].command), /\.spool.*# nexus-buffer-hook$/);
     assert.equal(status.stateOf('claude-code')?.hookedIn.length, 1, 'the status was refreshed after the change');
     assert.match(hooksSummary(status.states) ?? '', /^Hooked: Claude Code/);
 

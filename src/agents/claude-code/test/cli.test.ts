@@ -103,7 +103,7 @@ test('a whole session through the hook command: silent, and every event a comple
   const markdown = run(['show', 'claude-code', '--dir', dir]);
   assert.match(markdown.stdout, /Fix the failing login test \(parseToken keeps the "Bearer " prefix\)\./);
   const brief = renderPrompt(doc, { maxCharacters: 12_000 });
-  assert.match(brief, /## Insights\n- Summary of the compacted conversation .*Primary Request and Intent: Fix the failing login test/);
+  assert.match(brief, /## Summary of the conversation before the last compaction\n[\s\S]*Primary Request and Intent:[\s\S]*Fix the failing login test/);
   assert.match(brief, /## Last reply from the agent\n {2}> The login test passes now\./);
   assert.match(brief, /## Subagents\n- Explore: Find auth code \(completed\)/);
 });
