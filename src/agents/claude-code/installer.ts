@@ -4,10 +4,9 @@
 // backup, idempotent, uninstall removes exactly what was added) are in ../shared/settingsFile.ts
 // and ../shared/groupsInstaller.ts. VS Code's agent mode reads these files too: its events
 // arrive through the same hooks and go to the `copilot` buffer (see hookPayload.ts).
-import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findExecutableOnPath } from '../../integrations/executables';
+import { agentFound, fileForScope } from '../shared/places';
 import { applyPlan, type ApplyOptions } from '../shared/settingsFile';
 import { groupsInstaller, type HookedEvent } from '../shared/groupsInstaller';
 import { buildHookCommand as buildCommand, HOOK_MARKER, isOurHookCommand, pickNodeRuntime, shellQuote } from '../shared/hookCommand';
@@ -74,13 +73,7 @@ export function projectSettingsPath(folder: string): string {
 }
 
 function settingsPath(scope: HookScope, places: HookPlaces): string {
-  if (scope === 'user') return userSettingsPath(places.home);
-  if (!places.project) throw new Error('Project scope needs a project folder');
-  return projectSettingsPath(places.project);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(() => true, () => false);
+  return fileForScope(scope, places, (p) => userSettingsPath(p.home), projectSettingsPath);
 }
 
 /** The installer as it works on `platform` (tests pass win32 to see the Node command everywhere). */
@@ -88,9 +81,7 @@ export function claudeCodeHooksFor(platform: NodeJS.Platform): ReturnType<typeof
   return groupsInstaller({
     scopes: ['user', 'project'],
     settingsPath,
-    async detect(places) {
-      return (await exists(path.join(places.home, '.claude'))) || (await findExecutableOnPath('claude', places.env ?? process.env)) !== undefined;
-    },
+    detect: (places) => agentFound(places, [path.join(places.home, '.claude')], ['claude']),
     events: hookedEvents(platform),
     cliArgs: HOOK_ARGS,
     timeout: HOOK_TIMEOUT_SECONDS,

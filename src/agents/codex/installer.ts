@@ -7,9 +7,8 @@
 //   never replaced: the hooks alone are used then, and the plan says so.
 // The rules every installer keeps (shown first, a backup, idempotent, exact uninstall) are in
 // ../shared/settingsFile.ts and ../shared/groupsInstaller.ts; the TOML edits in configToml.ts.
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { findExecutableOnPath } from '../../integrations/executables';
+import { agentFound, fileForScope } from '../shared/places';
 import { groupsInstaller, type HookedEvent } from '../shared/groupsInstaller';
 import { buildHookArgv } from '../shared/hookCommand';
 import { readTextOrNull, textPlan } from '../shared/settingsFile';
@@ -57,9 +56,7 @@ export function configPath(places: HookPlaces): string {
 }
 
 function settingsPath(scope: HookScope, places: HookPlaces): string {
-  if (scope === 'user') return userHooksPath(places);
-  if (!places.project) throw new Error('Project scope needs a project folder');
-  return projectHooksPath(places.project);
+  return fileForScope(scope, places, userHooksPath, projectHooksPath);
 }
 
 /** The notify program's argv: no shell, so no marker comment (config.toml's line carries one). */
@@ -141,10 +138,7 @@ async function configUninstallPlan(scope: HookScope, places: HookPlaces): Promis
 const base = groupsInstaller({
   scopes: ['user', 'project'],
   settingsPath,
-  async detect(places) {
-    const exists = await fsp.stat(codexHome(places)).then(() => true, () => false);
-    return exists || (await findExecutableOnPath('codex', places.env ?? process.env)) !== undefined;
-  },
+  detect: (places) => agentFound(places, [codexHome(places)], ['codex']),
   events: HOOKED,
   cliArgs: HOOK_ARGS,
   timeout: HOOK_TIMEOUT_SECONDS,

@@ -10,9 +10,8 @@
 // PascalCase names make the Copilot runtime send its "VS Code compatible" snake_case payloads.
 // The rules every installer keeps (shown first, a backup, idempotent, exact uninstall) are in
 // ../shared/settingsFile.ts. Facts and sources: FORMAT.md.
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { findExecutableOnPath } from '../../integrations/executables';
+import { agentFound, fileForScope } from '../shared/places';
 import { buildHookCommand, HOOK_MARKER, isOurHookCommand } from '../shared/hookCommand';
 import { ourHandlerCommands } from '../shared/hookGroups';
 import { isObject, type Json } from '../shared/payload';
@@ -52,9 +51,7 @@ export function projectHooksPath(folder: string): string {
 }
 
 function settingsPath(scope: HookScope, places: HookPlaces): string {
-  if (scope === 'user') return userHooksPath(places.home);
-  if (!places.project) throw new Error('Project scope needs a project folder');
-  return projectHooksPath(places.project);
+  return fileForScope(scope, places, (p) => userHooksPath(p.home), projectHooksPath);
 }
 
 /** The command of one event's handler. */
@@ -196,10 +193,6 @@ function withNotes(plan: CopilotPlan, notes: string[]): CopilotPlan {
   return plan;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(() => true, () => false);
-}
-
 /** VS Code's user folders (Linux, macOS, Windows; stable, Insiders, VSCodium, code-server). */
 function vscodeUserDirs(places: HookPlaces): string[] {
   const home = places.home;
@@ -220,15 +213,7 @@ export const copilotHooks: AgentHooksInstaller & {
 } = {
   scopes: ['user', 'project'],
   settingsPath,
-  async detect(places) {
-    if (await exists(path.join(places.home, '.copilot'))) return true;
-    for (const dir of vscodeUserDirs(places)) if (await exists(dir)) return true;
-    const env = places.env ?? process.env;
-    for (const program of ['code', 'code-insiders', 'copilot']) {
-      if ((await findExecutableOnPath(program, env)) !== undefined) return true;
-    }
-    return false;
-  },
+  detect: (places) => agentFound(places, [path.join(places.home, '.copilot'), ...vscodeUserDirs(places)], ['code', 'code-insiders', 'copilot']),
   planInstallFile,
   planUninstallFile,
   statusOfFile,

@@ -10,9 +10,8 @@
 // Cursor reads the stdout of its permission hooks (beforeShellExecution, beforeMCPExecution,
 // beforeReadFile, preToolUse, subagentStart) and beforeSubmitPrompt as their decision. See
 // FORMAT.md for why, and what that leaves out (the user's prompts).
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { findExecutableOnPath } from '../../integrations/executables';
+import { agentFound, fileForScope } from '../shared/places';
 import { buildHookCommand, isOurHookCommand } from '../shared/hookCommand';
 import { isObject, type Json } from '../shared/payload';
 import { jsonPlan, readJsonSettings, type LoadedSettings } from '../shared/settingsFile';
@@ -46,9 +45,7 @@ export function projectHooksPath(folder: string): string {
 }
 
 function settingsPath(scope: HookScope, places: HookPlaces): string {
-  if (scope === 'user') return userHooksPath(places.home);
-  if (!places.project) throw new Error('Project scope needs a project folder');
-  return projectHooksPath(places.project);
+  return fileForScope(scope, places, (p) => userHooksPath(p.home), projectHooksPath);
 }
 
 export function commandFor(spec: HookCommandSpec): string {
@@ -161,10 +158,6 @@ function trustNote(scope: HookScope, plan: HooksPlan): HooksPlan {
   return plan;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(() => true, () => false);
-}
-
 export interface CursorHooksInstaller extends AgentHooksInstaller {
   planInstallFile(file: string, spec: HookCommandSpec): Promise<HooksPlan>;
   planUninstallFile(file: string): Promise<HooksPlan>;
@@ -175,14 +168,7 @@ export interface CursorHooksInstaller extends AgentHooksInstaller {
 export const cursorHooks: CursorHooksInstaller = {
   scopes: ['user', 'project'],
   settingsPath,
-  async detect(places) {
-    if (await exists(path.join(places.home, '.cursor'))) return true;
-    const env = places.env ?? process.env;
-    for (const program of ['cursor', 'cursor-agent']) {
-      if ((await findExecutableOnPath(program, env)) !== undefined) return true;
-    }
-    return false;
-  },
+  detect: (places) => agentFound(places, [path.join(places.home, '.cursor')], ['cursor', 'cursor-agent']),
   async planInstall(scope, places, spec) {
     return [trustNote(scope, await planInstallFile(settingsPath(scope, places), spec))];
   },

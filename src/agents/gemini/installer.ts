@@ -8,10 +8,9 @@
 // No switch is needed: hooks are on unless `hooksConfig.enabled` is false (its default is true
 // since Gemini CLI ~0.27; the older `tools.enableHooks` is no longer read). The installer leaves
 // `hooksConfig` alone: a person who turned hooks off did so for every hook, ours included.
-import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findExecutableOnPath } from '../../integrations/executables';
+import { agentFound, fileForScope } from '../shared/places';
 import { groupsInstaller, type HookedEvent } from '../shared/groupsInstaller';
 import type { HookPlaces, HookScope } from '../types';
 
@@ -59,21 +58,13 @@ export function projectSettingsPath(folder: string): string {
 }
 
 function settingsPath(scope: HookScope, places: HookPlaces): string {
-  if (scope === 'user') return userSettingsPath(places.home);
-  if (!places.project) throw new Error('Project scope needs a project folder');
-  return projectSettingsPath(places.project);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fsp.stat(file).then(() => true, () => false);
+  return fileForScope(scope, places, (p) => userSettingsPath(p.home), projectSettingsPath);
 }
 
 export const geminiHooks = groupsInstaller({
   scopes: ['user', 'project'],
   settingsPath,
-  async detect(places) {
-    return (await exists(path.join(places.home, '.gemini'))) || (await findExecutableOnPath('gemini', places.env ?? process.env)) !== undefined;
-  },
+  detect: (places) => agentFound(places, [path.join(places.home, '.gemini')], ['gemini']),
   events: HOOKED,
   cliArgs: HOOK_ARGS,
   timeout: HOOK_TIMEOUT_MS,
