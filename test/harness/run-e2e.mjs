@@ -9,12 +9,11 @@
 //   node test/harness/run-e2e.mjs [FILTER...] [node --test options...]
 //   (a FILTER keeps the test files whose path contains it, e.g. `claudeCode`)
 //   NEXUS_E2E_KEEP=1 keeps the temporary folders (homes, debug logs, buffers)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseTapSummary } from './run-unit.mjs';
+import { runNodeTests } from './run-unit.mjs';
 import { projectRoot } from './tools.mjs';
 
 const E2E_DIR = path.join(projectRoot, 'out', 'test', 'e2e');
@@ -85,7 +84,8 @@ export async function runE2e({ extraArgs = [], filters = [], log = console.log }
   let failed = 0;
   let skipped = 0;
   if (files.length > 0) {
-    const counts = await runNodeTests(files, extraArgs);
+    // One file at a time: each drives real agent processes, and the machine may have 2 cores.
+    const counts = await runNodeTests(files, { concurrency: 1, extraArgs });
     passed += counts.passed;
     failed += counts.failed;
     skipped += counts.skipped;
@@ -96,24 +96,6 @@ export async function runE2e({ extraArgs = [], filters = [], log = console.log }
     failed += counts.failed;
   }
   return { name: 'e2e', passed, failed, skipped, ok: failed === 0 && passed > 0, seconds: (Date.now() - started) / 1000 };
-}
-
-async function runNodeTests(files, extraArgs) {
-  const tapFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-e2e-')), 'results.tap');
-  // One file at a time: each drives real agent processes, and the machine may have 2 cores.
-  const args = ['--test', '--test-concurrency=1',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
-    ...extraArgs, ...files];
-  const code = await new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('exit', (c, signal) => resolve(signal ? 1 : c));
-  });
-  const summary = parseTapSummary(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '');
-  fs.rmSync(path.dirname(tapFile), { recursive: true, force: true });
-  let { failed } = summary;
-  if (code !== 0 && failed === 0) failed = 1; // a file that does not load, a crash
-  return { passed: summary.passed, failed, skipped: summary.skipped };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

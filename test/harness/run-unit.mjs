@@ -34,8 +34,17 @@ export async function runUnit({ extraArgs = [], log = console.log } = {}) {
     log('  no unit test files under out/test/unit (did `npm run compile-tests` run?)');
     return { name: 'unit', passed: 0, failed: 0, skipped: 0, ok: false, seconds: 0 };
   }
-  const tapFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-unit-')), 'results.tap');
-  const args = ['--test', '--test-concurrency=2',
+  const { passed, failed, skipped } = await runNodeTests(files, { concurrency: 2, extraArgs });
+  return { name: 'unit', passed, failed, skipped, ok: failed === 0 && passed > 0, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Runs test files with Node's own runner: its spec output on the terminal, and a TAP copy whose
+ * summary gives the counts (the unit and the e2e stages).
+ */
+export async function runNodeTests(files, { concurrency = 2, extraArgs = [] } = {}) {
+  const tapFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-node-test-')), 'results.tap');
+  const args = ['--test', `--test-concurrency=${concurrency}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     ...extraArgs, ...files];
@@ -47,10 +56,7 @@ export async function runUnit({ extraArgs = [], log = console.log } = {}) {
   fs.rmSync(path.dirname(tapFile), { recursive: true, force: true });
   let { failed } = summary;
   if (code !== 0 && failed === 0) failed = 1; // the runner itself failed (a file that does not load, a crash)
-  return {
-    name: 'unit', passed: summary.passed, failed, skipped: summary.skipped,
-    ok: failed === 0 && summary.passed > 0, seconds: (Date.now() - started) / 1000,
-  };
+  return { passed: summary.passed, failed, skipped: summary.skipped };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
