@@ -1,4 +1,6 @@
 // Text for people, shared by the core's messages, the CLI and the views.
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** 1536 → "1.5 KB", 5242880 → "5.0 MB". */
 export function formatBytes(bytes: number): string {
@@ -12,4 +14,9 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** A path under the home folder written with `~` (`/home/ann/.claude/x` → `~/.claude/x`). */
+export function tildify(file: string, home: string = os.homedir()): string {
+  return file === home || file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file;
 }

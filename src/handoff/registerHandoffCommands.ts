@@ -10,6 +10,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { tildify } from '../core/format';
 import type { PersistentBuffer } from '../core/buffer';
 import { defaultBufferDir } from '../core/paths';
 import { renderBufferJson, renderBufferMarkdown } from '../core/render';
@@ -412,10 +413,6 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function tildify(file: string): string {
-  const home = os.homedir();
-  return file === home || file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file;
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

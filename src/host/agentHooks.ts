@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { tildify } from '../core/format';
 import { hookableAgents, findAgent } from '../agents/registry';
 import { hookEntryPath, pickNodeRuntime } from '../agents/shared/hookCommand';
 import { applyPlans } from '../agents/shared/settingsFile';
@@ -240,10 +241,6 @@ function parseArgs(arg: unknown): HooksCommandArgs {
   return {};
 }
 
-function tildify(file: string): string {
-  const home = os.homedir();
-  return file === home || file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file;
-}
 
 /** The real window's quick picks and dialogs. `showPlan` comes from the hand-off commands' plan documents. */
 export function windowHooksUi(showPlan: HooksUi['showPlan']): HooksUi {

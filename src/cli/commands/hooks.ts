@@ -9,6 +9,7 @@ import { findAgent, hookableAgents } from '../../agents/registry';
 import { hookEntryPath } from '../../agents/shared/hookCommand';
 import { applyPlans } from '../../agents/shared/settingsFile';
 import type { AgentProvider, HookCommandSpec, HookPlaces, HookScope, HooksPlan } from '../../agents/types';
+import { tildify } from '../../core/format';
 import { noPositionals, UsageError } from '../args';
 import { CliError, EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from '../command';
 
@@ -113,7 +114,6 @@ function currentCliPath(): string {
   }
 }
 
-const tilde = (file: string, home: string) => (file === home || file.startsWith(home + path.sep) ? `~${file.slice(home.length)}` : file);
 
 async function status(ctx: CommandContext, agents: AgentProvider[], scope: HookScope, places: HookPlaces): Promise<number> {
   const spec = cliHookSpec(ctx.io.env, ctx.values.dir);
@@ -139,7 +139,7 @@ async function status(ctx: CommandContext, agents: AgentProvider[], scope: HookS
       : row.installed ? 'installed'
         : row.partial ? 'partly installed or out of date (run hooks install)'
           : 'not installed';
-    ctx.io.out(`${row.agent.padEnd(width)}  ${state}  ${tilde(row.file, places.home)}\n`);
+    ctx.io.out(`${row.agent.padEnd(width)}  ${state}  ${tildify(row.file, places.home)}\n`);
   }
   return EXIT_OK;
 }
@@ -169,12 +169,12 @@ async function change(ctx: CommandContext, action: 'install' | 'uninstall', agen
     const say = json ? () => undefined : (text: string) => io.out(text);
     if (changed.length === 0) {
       for (const note of plans.flatMap((plan) => plan.notes ?? [])) say(`# ${note}\n`);
-      say(`${agent.displayName}: ${action === 'install' ? 'hooks already installed' : 'no hooks of ours'} in ${plans.map((p) => tilde(p.settingsPath, places.home)).join(', ')}; nothing to change.\n`);
+      say(`${agent.displayName}: ${action === 'install' ? 'hooks already installed' : 'no hooks of ours'} in ${plans.map((p) => tildify(p.settingsPath, places.home)).join(', ')}; nothing to change.\n`);
       results.push({ agent: agent.id, scope, changed: false, files: plans.map((p) => ({ file: p.settingsPath, changed: false, events: [], ...(p.notes ? { notes: p.notes } : {}) })) });
       continue;
     }
     for (const plan of changed) say(`${plan.diffText}\n`);
-    const question = `${action === 'install' ? 'Install' : 'Remove'} the Nexus Buffer hooks ${action === 'install' ? 'in' : 'from'} ${changed.map((p) => tilde(p.settingsPath, places.home)).join(' and ')} (${agent.displayName})? [y/N] `;
+    const question = `${action === 'install' ? 'Install' : 'Remove'} the Nexus Buffer hooks ${action === 'install' ? 'in' : 'from'} ${changed.map((p) => tildify(p.settingsPath, places.home)).join(' and ')} (${agent.displayName})? [y/N] `;
     if (dryRun || (!values.yes && !(await io.confirm(question)))) {
       say(dryRun ? `${agent.displayName}: dry run, nothing written.\n` : `${agent.displayName}: nothing changed.\n`);
       results.push({ agent: agent.id, scope, changed: false, dryRun, files: plans.map((p) => ({ file: p.settingsPath, changed: false, wouldChange: p.changed, events: p.events, diff: p.diffText })) });
@@ -183,7 +183,7 @@ async function change(ctx: CommandContext, action: 'install' | 'uninstall', agen
     try {
       const written = await applyPlans(plans);
       for (const result of written.filter((r) => r.changed)) {
-        say(`${agent.displayName}: ${action === 'install' ? 'installed in' : 'removed from'} ${tilde(result.settingsPath, places.home)}${result.backupPath ? ` (backup: ${path.basename(result.backupPath)})` : ''}.\n`);
+        say(`${agent.displayName}: ${action === 'install' ? 'installed in' : 'removed from'} ${tildify(result.settingsPath, places.home)}${result.backupPath ? ` (backup: ${path.basename(result.backupPath)})` : ''}.\n`);
       }
       results.push({ agent: agent.id, scope, changed: true, files: written.map((r) => ({ file: r.settingsPath, changed: r.changed, events: r.events, ...(r.backupPath ? { backup: r.backupPath } : {}), ...(r.notes ? { notes: r.notes } : {}) })) });
     } catch (error) {
