@@ -1,6 +1,6 @@
 // The whole `nexus-buffer` command line (bundled to dist/cli-full.js), loaded by dist/cli.js for
 // every command but the hooks' `push --from`, and by dist/hook.js for what its lean path leaves
-// to the core (zod's message for an entry it is unsure about, a due compaction). The commands
+// to the core (the message for an entry it refuses, a due compaction). The commands
 // live in src/cli/; this file only connects them to the process.
 import { PersistentBuffer } from './core/buffer';
 import { isHookGuest, runCli } from './cli/main';

@@ -3,9 +3,9 @@
 // bundle holds only what one event needs: the argument check, the sources' mappings (the
 // registry), a hand-written completion of the entry and the shared-journal append
 // (core/hookWriter.ts), and, before it, the ingest of what the spool hooks left (core/spool.ts).
-// No zod, no proper-lockfile, no other command. What it does not handle
+// No lock library, no compaction, no other command. What it does not handle
 // itself it hands, unchanged, to the full command line (dist/cli-full.js, loaded only then):
-// other arguments, an entry the hand-written check is not sure about (zod then gives the exact
+// other arguments, an entry the crate's rules refuse (the full command line then gives the exact
 // message), and the compaction that comes due once the shared journal outgrows the snapshot.
 //
 // The guest rules hold on both paths: nothing on stdout, never exit 2, exit 0 only once the
@@ -152,7 +152,7 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   const problem = agentNameProblem(agent);
   if (problem) throw new Error(problem);
   const defaults = { agentType: agent, extractionSource: 'native', now };
-  // Our own mappings build the entry, so the hand-written check passes; zod has the last word otherwise.
+  // Our own mappings build the entry, so the crate's rules pass; otherwise the full CLI says why not.
   const context = completeHookContext(entry.context, defaults) ?? fullCli().completeContext(entry.context, defaults);
   const line = hookEntryLine(context, call.type ?? entry.contextType, new Date().toISOString());
   const dir = resolveBufferDir(call.dir);

@@ -1,119 +1,43 @@
 // The lean one-shot writer of the hook path (`push … --from <source>`, dist/hook.js): what
 // PersistentBuffer does for a `sharedJournal: true` buffer with durability "always", without
-// loading zod, proper-lockfile or the rest of the core. An agent waits for every hook call,
+// loading proper-lockfile or the rest of the core. An agent waits for every hook call,
 // so this file imports only Node's `fs` and `path` and the core's small leaf modules.
 //
-// - completeHookContext: the crate's defaults and required fields checked by hand, producing
-//   exactly what `completeContext` (zod) produces, key order included; undefined when the
-//   input is anything it is not sure about, so the caller can ask zod for the exact message.
+// - completeHookContext: the crate's defaults and rules (crateSchema.ts), as `completeContext`
+//   applies them; undefined when the input is refused, so the caller can give the message.
 // - appendSharedEntry: the agent lock (proper-lockfile's protocol: `mkdir <agent>.json.lock`,
 //   stale after 10 s by mtime, removed on release), then the same append as journal.ts's
 //   appendShared (open, write, fdatasync, folder fsync for a new file). Resolves once the
 //   line is durable, like bufferContext; everything else in the folder is left to the core.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { crateContext } from './crateSchema';
 import { formatBytes } from './format';
 import { faults } from './faults';
 import type { SessionContext } from './schema';
 
 // ---------------------------------------------------------------------------------------------
-// Completion: the zod schema of schema.ts, by hand. Each `complete*` returns undefined when the
-// value is not valid (zod would reject it) or not understood; never a different result.
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const INVALID = Symbol('invalid');
-type Out = unknown | typeof INVALID;
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): Out => (typeof v === 'string' ? v : INVALID);
-const timestamp = (v: unknown): Out => (typeof v === 'string' && RFC3339.test(v) ? v : INVALID);
-const nullable = (check: (v: unknown) => Out) => (v: unknown): Out => (v === undefined || v === null ? null : check(v));
-const nullableInt = nullable((v) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : INVALID));
-const oneOf = (values: readonly string[]) => (v: unknown): Out => (typeof v === 'string' && values.includes(v) ? v : INVALID);
-const withDefault = (check: (v: unknown) => Out, fallback: () => unknown) => (v: unknown): Out => (v === undefined ? fallback() : check(v));
-
-function arrayOf(check: (v: unknown) => Out): (v: unknown) => Out {
-  return withDefault((v) => {
-    if (!Array.isArray(v)) return INVALID;
-    const out: unknown[] = [];
-    for (const item of v) {
-      const done = check(item);
-      if (done === INVALID) return INVALID;
-      out.push(done);
-    }
-    return out;
-  }, () => []);
-}
-
-/** A zod looseObject: the shape's keys first, in shape order, then unknown keys in input order. */
-function looseObject(shape: Record<string, (v: unknown) => Out>): (v: unknown) => Out {
-  const keys = Object.keys(shape);
-  return (v) => {
-    if (!isPlainObject(v)) return INVALID;
-    const out: Record<string, unknown> = {};
-    for (const key of keys) {
-      const done = shape[key](v[key]);
-      if (done === INVALID) return INVALID;
-      out[key] = done;
-    }
-    for (const key of Object.keys(v)) {
-      if (key === '__proto__') return INVALID; // not worth getting right: let zod decide
-      if (!(key in shape)) out[key] = v[key];
-    }
-    return out;
-  };
-}
-
-const nullableString = nullable(str);
-const nullableTimestamp = nullable(timestamp);
-
-const sessionContext = looseObject({
-  agent_type: str,
-  extraction_started: timestamp,
-  extraction_completed: nullableTimestamp,
-  session_id: nullableString,
-  conversation: arrayOf(looseObject({ role: str, content: str, timestamp })),
-  decisions: arrayOf(looseObject({
-    summary: str, rationale: nullableString, alternatives: arrayOf(str), impact: nullableString, timestamp,
-  })),
-  files: arrayOf(looseObject({
-    path: str, action: oneOf(['created', 'modified', 'deleted', 'read']), lines_added: nullableInt, lines_removed: nullableInt, timestamp,
-  })),
-  tasks: arrayOf(looseObject({
-    description: str, status: oneOf(['pending', 'in_progress', 'completed', 'failed']), started_at: nullableTimestamp,
-    completed_at: nullableTimestamp, subagent: nullableString,
-  })),
-  insights: arrayOf(str),
-  errors: arrayOf(looseObject({ error_type: str, message: str, stack_trace: nullableString, timestamp })),
-  subagent_executions: arrayOf(looseObject({
-    subagent_type: str, task: str, status: str, started_at: timestamp, completed_at: nullableTimestamp, result_summary: nullableString,
-  })),
-  commands_run: arrayOf(str),
-  custom: withDefault((v) => {
-    if (!isPlainObject(v) || Object.prototype.hasOwnProperty.call(v, '__proto__')) return INVALID;
-    return { ...v };
-  }, () => ({})),
-  extraction_source: withDefault(str, () => 'unknown'),
-  reliability_score: withDefault((v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1 ? v : INVALID), () => 1),
-});
+// Completion: the crate's rules (crateSchema.ts, a leaf module: no zod to load).
 
 /**
- * `completeContext(input, defaults)` of schema.ts without zod, for entries our own mappings
- * build. Undefined when the input is not valid (or not plainly so): ask zod then, for the
- * message naming the field.
+ * `completeContext(input, defaults)` of schema.ts, for entries our own mappings build.
+ * Undefined when the input is not valid: the full command line then gives the message.
  */
 export function completeHookContext(
   input: unknown,
   defaults: { agentType: string; extractionSource: string; now: string },
 ): SessionContext | undefined {
-  if (!isPlainObject(input)) return undefined;
-  const done = sessionContext({
-    ...input,
-    agent_type: input.agent_type ?? defaults.agentType,
-    extraction_started: input.extraction_started ?? defaults.now,
-    extraction_source: input.extraction_source ?? defaults.extractionSource,
-  });
-  return done === INVALID ? undefined : (done as SessionContext);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const raw = input as Record<string, unknown>;
+  const withDefaults: Record<string, unknown> = { ...raw };
+  withDefaults.agent_type = raw.agent_type ?? defaults.agentType;
+  withDefaults.extraction_started = raw.extraction_started ?? defaults.now;
+  withDefaults.extraction_source = raw.extraction_source ?? defaults.extractionSource;
+  try {
+    return crateContext(withDefaults) as SessionContext;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

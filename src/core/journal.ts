@@ -31,11 +31,13 @@ export interface ParsedJournal {
   entries: BufferEntry[];
   /** Lines that did not parse or validate (a torn last line after a crash is the usual one). */
   badLines: number;
+  /** Bad lines other than a torn last one: the file must be kept aside, not removed after a merge. */
+  keepAside: boolean;
   problems: string[];
 }
 
 export function parseJournal(text: string, fileName = 'journal'): ParsedJournal {
-  const result: ParsedJournal = { header: null, entries: [], badLines: 0, problems: [] };
+  const result: ParsedJournal = { header: null, entries: [], badLines: 0, keepAside: false, problems: [] };
   const lines = text.split('\n');
   let firstBad = -1;
   for (let i = 0; i < lines.length; i++) {
@@ -62,6 +64,7 @@ export function parseJournal(text: string, fileName = 'journal'): ParsedJournal 
   }
   if (result.badLines > 0) {
     const torn = result.badLines === 1 && firstBad >= lines.length - 1 && !text.endsWith('\n');
+    result.keepAside = !torn;
     result.problems.push(
       torn
         ? `${fileName}: a torn last line was ignored (a write interrupted by a crash; nothing acknowledged is in it)`

@@ -1,112 +1,62 @@
-// The snapshot format of the Rust crate `nexus-memory-hooks` (module `buffer`), as zod schemas.
+// The snapshot format of the Rust crate `nexus-memory-hooks` (module `buffer`): its types, and
+// completion and validation by the crate's own rules (crateSchema.ts, which emulates its reader).
 // See ../../../shared/spec/buffer-format.md (kept beside the project as the contract).
 //
 // Reading is lenient where it loses nothing: a missing array becomes [], a missing nullable
-// becomes null, and unknown keys are kept (loose objects) so they are written back.
-// Writing is complete: `completeContext` fills every key the crate's reader requires.
+// becomes null, and unknown keys are kept so they are written back. Writing is complete:
+// `completeContext` fills every key the crate's reader requires and refuses what it would refuse.
 // Timestamps stay strings: the crate writes nanoseconds, which a JS Date cannot hold.
-// A namespace import lets esbuild drop the parts of zod we do not use (its 260 KB of error
-// message locales among them), which matters for a hook that Claude Code waits for.
-import * as z from 'zod';
+import { crateContext, crateEntry, CrateRuleError, timestampProblem } from './crateSchema';
 
-/** RFC 3339 with an offset or Z and any fraction length; kept as the original string. */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-export const Timestamp = z.string().regex(RFC3339, 'must be an RFC 3339 timestamp, e.g. 2026-06-14T09:12:03.418Z');
-const NullableTimestamp = Timestamp.nullable().default(null);
-const NullableString = z.string().nullable().default(null);
-const NullableInt = z.number().int().nullable().default(null);
+interface ConversationMessageFields { role: string; content: string; timestamp: string }
+interface DecisionFields {
+  summary: string; rationale: string | null; alternatives: string[]; impact: string | null; timestamp: string;
+}
+export type FileAction = 'created' | 'modified' | 'deleted' | 'read';
+interface FileChangeFields {
+  path: string; action: FileAction; lines_added: number | null; lines_removed: number | null; timestamp: string;
+}
+export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed';
+interface TaskFields {
+  description: string; status: TaskStatus; started_at: string | null; completed_at: string | null; subagent: string | null;
+}
+interface ErrorRecordFields { error_type: string; message: string; stack_trace: string | null; timestamp: string }
+interface SubagentExecutionFields {
+  subagent_type: string; task: string; status: string; started_at: string; completed_at: string | null; result_summary: string | null;
+}
+export type ConversationMessage = ConversationMessageFields & Record<string, unknown>;
+export type Decision = DecisionFields & Record<string, unknown>;
+export type FileChange = FileChangeFields & Record<string, unknown>;
+export type Task = TaskFields & Record<string, unknown>;
+export type ErrorRecord = ErrorRecordFields & Record<string, unknown>;
+export type SubagentExecution = SubagentExecutionFields & Record<string, unknown>;
 
-const arrayOf = <T extends z.ZodTypeAny>(item: T) => z.array(item).default([]);
-
-export const ConversationMessage = z.looseObject({
-  role: z.string(),
-  content: z.string(),
-  timestamp: Timestamp,
-});
-
-export const Decision = z.looseObject({
-  summary: z.string(),
-  rationale: NullableString,
-  alternatives: arrayOf(z.string()),
-  impact: NullableString,
-  timestamp: Timestamp,
-});
-
-export const FileAction = z.enum(['created', 'modified', 'deleted', 'read']);
-export const FileChange = z.looseObject({
-  path: z.string(),
-  action: FileAction,
-  lines_added: NullableInt,
-  lines_removed: NullableInt,
-  timestamp: Timestamp,
-});
-
-export const TaskStatus = z.enum(['pending', 'in_progress', 'completed', 'failed']);
-export const Task = z.looseObject({
-  description: z.string(),
-  status: TaskStatus,
-  started_at: NullableTimestamp,
-  completed_at: NullableTimestamp,
-  subagent: NullableString,
-});
-
-export const ErrorRecord = z.looseObject({
-  error_type: z.string(),
-  message: z.string(),
-  stack_trace: NullableString,
-  timestamp: Timestamp,
-});
-
-export const SubagentExecution = z.looseObject({
-  subagent_type: z.string(),
-  task: z.string(),
-  status: z.string(),
-  started_at: Timestamp,
-  completed_at: NullableTimestamp,
-  result_summary: NullableString,
-});
-
-export const SessionContext = z.looseObject({
-  agent_type: z.string(),
-  extraction_started: Timestamp,
-  extraction_completed: NullableTimestamp,
-  session_id: NullableString,
-  conversation: arrayOf(ConversationMessage),
-  decisions: arrayOf(Decision),
-  files: arrayOf(FileChange),
-  tasks: arrayOf(Task),
-  insights: arrayOf(z.string()),
-  errors: arrayOf(ErrorRecord),
-  subagent_executions: arrayOf(SubagentExecution),
-  commands_run: arrayOf(z.string()),
-  custom: z.record(z.string(), z.unknown()).default({}),
-  extraction_source: z.string().default('unknown'),
-  reliability_score: z.number().min(0).max(1).default(1),
-});
-
-export const BufferEntry = z.looseObject({
-  timestamp: Timestamp,
-  context_type: z.string(),
-  context: SessionContext,
+export interface SessionContext {
+  agent_type: string;
+  extraction_started: string;
+  extraction_completed: string | null;
+  session_id: string | null;
+  conversation: ConversationMessage[];
+  decisions: Decision[];
+  files: FileChange[];
+  tasks: Task[];
+  insights: string[];
+  errors: ErrorRecord[];
+  subagent_executions: SubagentExecution[];
+  commands_run: string[];
+  custom: Record<string, unknown>;
+  extraction_source: string;
+  reliability_score: number;
+  [key: string]: unknown;
+}
+export interface BufferEntry {
+  timestamp: string;
+  context_type: string;
+  context: SessionContext;
   /** Ours, not the crate's (its reader ignores unknown keys): the merge key across journals. */
-  id: z.string().optional(),
-});
-
-export const BufferData = z.looseObject({
-  started_at: Timestamp,
-  entries: arrayOf(z.unknown()),
-  last_flush: NullableTimestamp,
-  agent_type: z.string(),
-});
-
-export type ConversationMessage = z.infer<typeof ConversationMessage>;
-export type Decision = z.infer<typeof Decision>;
-export type FileChange = z.infer<typeof FileChange>;
-export type Task = z.infer<typeof Task>;
-export type ErrorRecord = z.infer<typeof ErrorRecord>;
-export type SubagentExecution = z.infer<typeof SubagentExecution>;
-export type SessionContext = z.infer<typeof SessionContext>;
-export type BufferEntry = z.infer<typeof BufferEntry>;
+  id?: string;
+  [key: string]: unknown;
+}
 /** A snapshot document whose entries have been validated one by one. */
 export interface BufferData {
   started_at: string;
@@ -117,24 +67,49 @@ export interface BufferData {
   [key: string]: unknown;
 }
 
+/** What a caller must give of an item: the crate's keys without a default; the rest may be left out. */
+type Input<T, Optional extends keyof T> = Omit<T, Optional> & Partial<Pick<T, Optional>> & Record<string, unknown>;
 /** The input accepted from a hook or an API caller: any part of a SessionContext. */
-export type PartialSessionContext = Partial<z.input<typeof SessionContext>> & Record<string, unknown>;
+export interface PartialSessionContext {
+  agent_type?: string;
+  extraction_started?: string;
+  extraction_completed?: string | null;
+  session_id?: string | null;
+  conversation?: Array<ConversationMessageFields & Record<string, unknown>>;
+  decisions?: Array<Input<DecisionFields, 'rationale' | 'alternatives' | 'impact'>>;
+  files?: Array<Input<FileChangeFields, 'lines_added' | 'lines_removed'>>;
+  tasks?: Array<Input<TaskFields, 'started_at' | 'completed_at' | 'subagent'>>;
+  insights?: string[];
+  errors?: Array<Input<ErrorRecordFields, 'stack_trace'>>;
+  subagent_executions?: Array<Input<SubagentExecutionFields, 'completed_at' | 'result_summary'>>;
+  commands_run?: string[];
+  custom?: Record<string, unknown>;
+  extraction_source?: string;
+  reliability_score?: number;
+  [key: string]: unknown;
+}
+
+/**
+ * Why a parsed snapshot document's top level is not what the crate reads (started_at, entries,
+ * last_flush, agent_type), or undefined. Entries are checked one by one elsewhere.
+ */
+export function bufferDataProblem(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'the document is not a JSON object';
+  const d = doc as Record<string, unknown>;
+  const started = timestampProblem(d.started_at);
+  if (started) return `started_at: ${started}`;
+  if (!Array.isArray(d.entries)) return 'entries: must be an array';
+  if (d.last_flush !== null && d.last_flush !== undefined) {
+    const flushed = timestampProblem(d.last_flush);
+    if (flushed) return `last_flush: ${flushed}`;
+  }
+  if (typeof d.agent_type !== 'string') return 'agent_type: must be a string';
+  return undefined;
+}
 
 /** Now as an RFC 3339 string in UTC (millisecond precision, which the crate reads). */
 export function nowTimestamp(clock: () => number = Date.now): string {
   return new Date(clock()).toISOString();
-}
-
-/** Human-readable path + message of the first zod issue, e.g. `files[0].action: Invalid option`. */
-export function describeZodError(error: z.ZodError, prefix = ''): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid value';
-  const at = issue.path.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-    prefix,
-  );
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return `${at || '(document)'}: ${issue.message}${more}`;
 }
 
 export class InvalidContextError extends Error {
@@ -143,8 +118,8 @@ export class InvalidContextError extends Error {
 
 /**
  * Completes a partial context with the crate's defaults (agent type, extraction_started = now,
- * extraction_source, reliability 1, empty arrays) and validates it. Throws InvalidContextError
- * naming the offending field.
+ * extraction_source, reliability 1, empty arrays) and checks it by the crate's rules. Throws
+ * InvalidContextError naming the offending field and the rule.
  */
 export function completeContext(
   input: unknown,
@@ -155,21 +130,31 @@ export function completeContext(
   }
   const now = defaults.now ?? nowTimestamp();
   const raw = input as Record<string, unknown>;
-  const withDefaults: Record<string, unknown> = {
-    ...raw,
-    agent_type: raw.agent_type ?? defaults.agentType,
-    extraction_started: raw.extraction_started ?? now,
-    extraction_source: raw.extraction_source ?? defaults.extractionSource ?? 'unknown',
-  };
-  const parsed = SessionContext.safeParse(withDefaults);
-  if (!parsed.success) throw new InvalidContextError(describeZodError(parsed.error, 'context'));
-  return parsed.data;
+  const withDefaults: Record<string, unknown> = { ...raw };
+  withDefaults.agent_type = raw.agent_type ?? defaults.agentType;
+  withDefaults.extraction_started = raw.extraction_started ?? now;
+  withDefaults.extraction_source = raw.extraction_source ?? defaults.extractionSource ?? 'unknown';
+  try {
+    return crateContext(withDefaults) as SessionContext;
+  } catch (error) {
+    if (error instanceof CrateRuleError) throw new InvalidContextError(error.message);
+    throw error;
+  }
 }
 
-/** Validates one entry read from disk or a journal; undefined when it is not a valid entry. */
-export function parseEntry(value: unknown): { entry?: BufferEntry; problem?: string } {
-  const parsed = BufferEntry.safeParse(value);
-  return parsed.success ? { entry: parsed.data } : { problem: describeZodError(parsed.error, 'entry') };
+/**
+ * Validates one entry read from disk or a journal; no entry when the crate could not read it.
+ * `complete` is false when something had to be filled in (missing arrays, defaults).
+ */
+export function parseEntry(value: unknown): { entry?: BufferEntry; problem?: string; complete?: boolean } {
+  try {
+    const { entry, complete } = crateEntry(value);
+    return { entry: entry as BufferEntry, complete };
+  } catch (error) {
+    if (error instanceof CrateRuleError) return { problem: error.message };
+    if (error instanceof RangeError) return { problem: 'entry: nested too deep to read' };
+    throw error;
+  }
 }
 
 /**

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { BufferData as BufferDataSchema, parseEntry, type BufferData, type BufferEntry } from './schema';
+import { bufferDataProblem, parseEntry, type BufferData, type BufferEntry } from './schema';
 import { faults } from './faults';
+import { keepSource, prettyEntrySources, sourceOf } from './rawEntries';
 import { fsyncDir } from './fsutil';
 
 export interface ParsedSnapshot {
@@ -44,10 +45,10 @@ export function parseSnapshot(text: string): ParsedSnapshot {
     salvageText(text, result);
     return result;
   }
-  const top = BufferDataSchema.safeParse(doc);
-  if (!top.success) {
+  const topProblem = bufferDataProblem(doc);
+  if (topProblem) {
     result.damaged = true;
-    result.problems.push('not a buffer document (expected started_at, entries, last_flush, agent_type)');
+    result.problems.push(`not a buffer document (${topProblem}; expected started_at, entries, last_flush, agent_type)`);
     if (doc && typeof doc === 'object' && Array.isArray((doc as { entries?: unknown }).entries)) {
       acceptEntries((doc as { entries: unknown[] }).entries, result);
     }
@@ -58,22 +59,25 @@ export function parseSnapshot(text: string): ParsedSnapshot {
     }
     return result;
   }
-  const { started_at, entries, last_flush, agent_type, ...extra } = top.data;
+  const { started_at, entries, last_flush, agent_type, ...extra } = doc as BufferData & { entries: unknown[] };
   result.startedAt = started_at;
-  result.lastFlush = last_flush;
+  result.lastFlush = last_flush ?? null;
   result.agentType = agent_type;
   result.extra = extra;
-  acceptEntries(entries, result);
+  acceptEntries(entries, result, prettyEntrySources(text, entries.length));
   return result;
 }
 
-function acceptEntries(values: unknown[], result: ParsedSnapshot): void {
+function acceptEntries(values: unknown[], result: ParsedSnapshot, sources?: string[]): void {
   let invalid = 0;
   let firstProblem = '';
   values.forEach((value, index) => {
-    const { entry, problem } = parseEntry(value);
-    if (entry) result.entries.push(entry);
-    else {
+    const { entry, problem, complete } = parseEntry(value);
+    if (entry) {
+      // Written back verbatim later, when nothing had to be filled in (see rawEntries.ts).
+      if (sources && complete) keepSource(entry, sources[index]);
+      result.entries.push(entry);
+    } else {
       invalid++;
       if (!firstProblem) firstProblem = `entries[${index}]: ${problem}`;
     }
@@ -144,13 +148,28 @@ function* arrayElements(text: string, start: number): Generator<string> {
   }
 }
 
-/** Serializes like the crate (serde_json pretty: 2 spaces, no trailing newline, crate key order). */
-export function serializeSnapshot(data: BufferData): string {
-  const { started_at, entries, last_flush, agent_type, ...extra } = data;
-  const ordered = { started_at, entries, last_flush, agent_type, ...extra };
+/** An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. */
+function serializeEntry(entry: BufferEntry): string {
+  const source = sourceOf(entry);
+  if (source !== undefined) return source;
   // serde writes an f32 score of 1 as `1.0`; keep that spelling so files diff cleanly. (A
   // lookahead instead of a multi-line ^...$ pattern: 3x faster on a 50 MB snapshot.)
-  return JSON.stringify(ordered, null, 2).replace(/("reliability_score": -?\d+)(?=,?\n|,?$)/g, '$1.0');
+  return JSON.stringify(entry, null, 2)
+    .replace(/("reliability_score": -?\d+)(?=,?\n|,?$)/g, '$1.0')
+    .replace(/\n/g, '\n    ');
+}
+
+/**
+ * Serializes like the crate (serde_json pretty: 2 spaces, no trailing newline, crate key order).
+ * Entries read from a snapshot are written back as they were read (rawEntries.ts).
+ */
+export function serializeSnapshot(data: BufferData): string {
+  const { started_at, entries, last_flush, agent_type, ...extra } = data;
+  const frame = JSON.stringify({ started_at, entries: [], last_flush, agent_type, ...extra }, null, 2);
+  if (entries.length === 0) return frame;
+  // started_at is a string (no raw newline), so the first `"entries": []` line is the top-level one.
+  const at = frame.indexOf('\n  "entries": []') + '\n  "entries": ['.length;
+  return `${frame.slice(0, at)}\n    ${entries.map(serializeEntry).join(',\n    ')}\n  ${frame.slice(at)}`;
 }
 
 /** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. */

@@ -54,7 +54,7 @@ type Complete = (input: unknown, defaults: { agentType: string; extractionSource
 export interface IngestOptions {
   /** The source a spool folder belongs to (its name is the source's id); others are left alone. */
   findSource(id: string): SpoolSource | undefined;
-  /** zod's completion, for an entry the hand-written one is not sure about; throws when invalid. */
+  /** schema.ts's completion, for an entry the lean one refuses: throws with the message. */
   complete?: Complete;
   /** Stop taking files (epoch ms); what is left stays for the next ingest. Default: 5 s from now. */
   deadlineAt?: number;

@@ -132,6 +132,8 @@ export interface LoadedBuffer {
   damaged: boolean;
   bytes: number;
   files: AgentFiles;
+  /** Journals with lines that are not entries the crate could read: kept aside after a merge. */
+  journalsToKeepAside: string[];
 }
 
 /** Merges a snapshot and journals by entry id (no duplicates). */
@@ -147,8 +149,10 @@ export function mergeBuffer(
   const problems = snapshot ? snapshot.problems.map((p) => `${agentType}.json: ${p}`) : [];
   let startedAt = snapshot?.startedAt ?? null;
   const fresh: Array<{ entry: BufferEntry; key: string; sort: string; order: number }> = [];
-  for (const { parsed } of journals) {
+  const journalsToKeepAside: string[] = [];
+  for (const { file, parsed } of journals) {
     problems.push(...parsed.problems);
+    if (parsed.keepAside) journalsToKeepAside.push(file.path);
     startedAt = earliest(startedAt, parsed.header?.started_at);
     const journalKeys = entryKeys(parsed.entries);
     parsed.entries.forEach((entry, i) => {
@@ -178,6 +182,7 @@ export function mergeBuffer(
     damaged: (snapshot?.damaged ?? false) || files.damagedCopies.length > 0,
     bytes: (files.snapshot?.bytes ?? 0) + files.journals.reduce((n, j) => n + j.bytes, 0),
     files,
+    journalsToKeepAside,
   };
 }
 
@@ -299,9 +304,24 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
     const { started_at, last_flush, agent_type, entries: written, ...extra } = data;
     const parsed: ParsedSnapshot = { startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false };
     await options.cache?.put(snapshotPath, parsed);
+    await keepAside(dir, loaded.journalsToKeepAside.filter((j) => merged.includes(j)), now(), log);
     await removeFiles(dir, merged);
     return result;
   });
+}
+
+/**
+ * A merged journal with lines that are not entries the crate can read (an older version's, a
+ * foreign writer's) is not removed: it is renamed to a damaged copy, which stays listed as a
+ * problem of the buffer, so that nothing is lost and nothing unreadable reaches the snapshot.
+ */
+async function keepAside(dir: string, journals: string[], stamp: string, log?: Logger): Promise<void> {
+  for (const [i, journal] of journals.entries()) {
+    const agentJson = path.basename(journal).replace(/\.wal-.*$/, '');
+    const copy = path.join(dir, `${agentJson}.damaged-${fileStamp(stamp)}${i ? String(i) : ''}`);
+    await fs.rename(journal, copy);
+    log?.warn(`${path.basename(journal)} held lines that are not valid entries; it was kept aside as ${path.basename(copy)}`);
+  }
 }
 
 function snapshotIsDamaged(loaded: LoadedBuffer, files: AgentFiles): boolean {

@@ -126,7 +126,15 @@ test('non-JSON stdin and wrong types name the problem, exit 1 and write nothing'
     ['[1,2]', /must be a JSON object/],
     [JSON.stringify({ files: [{ path: 'a.ts', action: 'exploded', timestamp: '2026-05-19T13:10:05Z' }] }), /files\[0\]\.action/],
     [JSON.stringify({ insights: 'one' }), /insights/],
-    [JSON.stringify({ reliability_score: 7 }), /reliability_score/],
+    [JSON.stringify({ reliability_score: 'high' }), /reliability_score/],
+    // What the crate's reader refuses (and with it every entry of the file): named, with the rule.
+    [JSON.stringify({ files: [{ path: 'a.ts', action: 'modified', lines_added: -1, timestamp: '2026-05-19T13:10:05Z' }] }), /files\[0\]\.lines_added: must be a whole number of 0 or more/],
+    [JSON.stringify({ files: [{ path: 'a.ts', action: 'modified', lines_added: 2.5, timestamp: '2026-05-19T13:10:05Z' }] }), /files\[0\]\.lines_added: must be a whole number/],
+    [JSON.stringify({ extraction_started: '2026-02-30T10:00:00Z' }), /extraction_started: .*not a day of the calendar/],
+    [JSON.stringify({ extraction_started: '2026-02-03T10:00:00+25:00' }), /extraction_started: .*offset .* 24 hours or more/],
+    [JSON.stringify({ insights: ['\ud800'] }), /insights\[0\]: holds an unpaired UTF-16 surrogate/],
+    [JSON.stringify({ custom: { [`k\udc00`]: 1 } }), /custom: a key holds an unpaired UTF-16 surrogate/],
+    [`{"custom":${'{"a":'.repeat(130)}1${'}'.repeat(130)}}`, /custom(\.a)+: nested too deep: an entry may nest at most 125 levels/],
     [JSON.stringify({ extraction_started: 'yesterday' }), /extraction_started/],
   ];
   for (const [input, message] of cases) {

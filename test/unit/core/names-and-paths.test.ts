@@ -52,7 +52,8 @@ describe('contexts', () => {
 
   it('names the offending field of a wrong type', () => {
     assert.throws(() => completeContext({ files: [{ path: 'a', action: 'exploded', timestamp: '2026-01-01T00:00:00Z' }] }, { agentType: 'a' }), (e: InvalidContextError) => e.message.startsWith('context.files[0].action:'));
-    assert.throws(() => completeContext({ reliability_score: 3 }, { agentType: 'a' }), /context\.reliability_score/);
+    assert.throws(() => completeContext({ reliability_score: 'high' }, { agentType: 'a' }), /context\.reliability_score/);
+    assert.throws(() => completeContext({ reliability_score: Infinity }, { agentType: 'a' }), /context\.reliability_score: must be a finite number/);
     assert.throws(() => completeContext({ extraction_started: 'yesterday' }, { agentType: 'a' }), /context\.extraction_started: must be an RFC 3339 timestamp/);
     assert.throws(() => completeContext([], { agentType: 'a' }), /must be a JSON object/);
   });
