@@ -28,3 +28,30 @@ export function assertAgentName(name: unknown): string {
   if (problem) throw new BufferError('INVALID_AGENT_NAME', problem);
   return name as string;
 }
+
+/**
+ * Why `name` cannot be the name of a buffer that already exists, or undefined. The crate puts
+ * the agent string into the file name as it is (`my agent.json`), so reading, recovering and
+ * clearing take any name a file in the folder can have; only creating a buffer needs the
+ * portable rule above. Still refused: anything that could leave the folder or hide a file.
+ */
+export function existingBufferNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return 'agent name must be a string';
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  if (name.length === 0 || name.length > 250) return `invalid agent name ${shown}: it must be 1 to 250 characters`;
+  if (/[/\\\0]/.test(name) || name.startsWith('.')) {
+    return `invalid agent name ${shown}: a buffer's name cannot hold "/", "\\" or NUL or start with "."`;
+  }
+  return undefined;
+}
+
+export function isExistingBufferName(name: unknown): name is string {
+  return existingBufferNameProblem(name) === undefined;
+}
+
+/** Returns the name when a buffer of that name may exist; throws BufferError('INVALID_AGENT_NAME'). */
+export function assertExistingBufferName(name: unknown): string {
+  const problem = existingBufferNameProblem(name);
+  if (problem) throw new BufferError('INVALID_AGENT_NAME', problem);
+  return name as string;
+}

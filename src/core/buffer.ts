@@ -7,7 +7,7 @@
 //   entries in memory and retry with backoff.
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { assertAgentName } from './agentName';
+import { assertAgentName, assertExistingBufferName } from './agentName';
 import { BufferError, describeFsError } from './errors';
 import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
@@ -362,7 +362,7 @@ export class PersistentBuffer {
    * when due, or when `compact` (then the crate's reader sees everything).
    */
   async flush(agentType: string, opts: { compact?: boolean } = {}): Promise<void> {
-    assertAgentName(agentType);
+    assertExistingBufferName(agentType);
     const state = this.states.get(agentType);
     if (!state) {
       if (opts.compact) await this.compactAgent(agentType);
@@ -477,7 +477,7 @@ export class PersistentBuffer {
 
   /** Reads from disk (snapshot + every journal, merged) plus entries held in memory only. */
   async read(agentType: string): Promise<RecoveredBuffer | null> {
-    assertAgentName(agentType);
+    assertExistingBufferName(agentType);
     const files = (await scanDir(this.dir)).get(agentType);
     const state = this.states.get(agentType);
     if (!files && !state) return null;
@@ -509,7 +509,7 @@ export class PersistentBuffer {
    */
   async recover(agentType: string): Promise<RecoveredBuffer | null> {
     this.assertLive();
-    assertAgentName(agentType);
+    assertExistingBufferName(agentType);
     const files = (await scanDir(this.dir)).get(agentType);
     const problems: string[] = [];
     if (files) {
@@ -533,7 +533,7 @@ export class PersistentBuffer {
 
   /** Removes the buffer from memory and disk (snapshot and every journal; damaged copies stay). */
   async clear(agentType: string): Promise<void> {
-    assertAgentName(agentType);
+    assertExistingBufferName(agentType);
     const state = this.states.get(agentType);
     if (state) {
       this.states.delete(agentType);
@@ -548,7 +548,7 @@ export class PersistentBuffer {
 
   /** Status of one agent (memory and disk), or null when it has no buffer. */
   async status(agentType: string): Promise<BufferStatus | null> {
-    assertAgentName(agentType);
+    assertExistingBufferName(agentType);
     const files = (await scanDir(this.dir)).get(agentType);
     return this.statusOf(agentType, files);
   }
@@ -610,7 +610,7 @@ export class PersistentBuffer {
   }
 
   async hasBuffer(agentType: string): Promise<boolean> {
-    assertAgentName(agentType);
+    assertExistingBufferName(agentType);
     if (this.states.has(agentType)) return true;
     const files = (await scanDir(this.dir)).get(agentType);
     return !!files && (files.snapshot !== null || files.journals.length > 0);

@@ -3,7 +3,7 @@
 // agent lock, damaged snapshots salvaged, oversized buffers rolled over into archives).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isValidAgentName } from './agentName';
+import { isExistingBufferName } from './agentName';
 import { ensureDir, fsyncDir } from './fsutil';
 import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
 import { isWriterAlive, withAgentLock } from './lock';
@@ -60,19 +60,19 @@ export async function scanDir(dir: string): Promise<Map<string, AgentFiles>> {
       const full = path.join(dir, name);
       if (name.endsWith('.json')) {
         const agentType = name.slice(0, -'.json'.length);
-        if (!isValidAgentName(agentType)) return;
+        if (!isExistingBufferName(agentType)) return;
         const stat = await statOf(full);
         if (stat) of(agentType).snapshot = { path: full, ...stat };
         return;
       }
       const journal = parseJournalFileName(name);
-      if (journal && isValidAgentName(journal.agentType)) {
+      if (journal && isExistingBufferName(journal.agentType)) {
         const stat = await statOf(full);
         if (stat) of(journal.agentType).journals.push({ path: full, writerId: journal.writerId, generation: journal.generation, ...stat });
         return;
       }
       const damaged = DAMAGED.exec(name);
-      if (damaged && isValidAgentName(damaged[1])) of(damaged[1]).damagedCopies.push(full);
+      if (damaged && isExistingBufferName(damaged[1])) of(damaged[1]).damagedCopies.push(full);
     }),
   );
   for (const files of agents.values()) {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { isValidAgentName } from '../core/agentName';
+import { isExistingBufferName } from '../core/agentName';
 import { Disposable, toDisposable } from './disposable';
 
 const DEBOUNCE_MS = 250;
@@ -22,7 +22,7 @@ export function agentOfFile(fileName: string | null | undefined): string | 'any'
   if (/\.(tmp|lock)$/.test(fileName) || /\.tmp[-.]/.test(fileName)) return undefined;
   const match = /^(.+?)\.json(?:$|\.)/.exec(fileName);
   if (!match) return undefined;
-  return isValidAgentName(match[1]) ? match[1] : 'any';
+  return isExistingBufferName(match[1]) ? match[1] : 'any';
 }
 
 export class BufferFolderWatcher extends Disposable {

@@ -1,7 +1,7 @@
 // Addresses of the read-only recovered documents: `nexus-buffer:/<agent>.md` (readable
 // Markdown) and `nexus-buffer:/<agent>.json` (the raw crate-format JSON).
 import * as vscode from 'vscode';
-import { isValidAgentName } from '../core/agentName';
+import { isExistingBufferName } from '../core/agentName';
 
 export const BUFFER_SCHEME = 'nexus-buffer';
 
@@ -15,6 +15,6 @@ export function bufferUri(agentType: string, kind: BufferDocumentKind = 'md'): v
 export function parseBufferUri(uri: vscode.Uri): { agentType: string; kind: BufferDocumentKind } | undefined {
   if (uri.scheme !== BUFFER_SCHEME) return undefined;
   const match = /^\/(.+)\.(md|json)$/.exec(uri.path);
-  if (!match || !isValidAgentName(match[1])) return undefined;
+  if (!match || !isExistingBufferName(match[1])) return undefined;
   return { agentType: match[1], kind: match[2] as BufferDocumentKind };
 }

@@ -123,3 +123,30 @@ describe("the crate's reader's rules", () => {
     assert.match(recovered.stdout + recovered.stderr, /3 unreadable line\(s\)|set aside/);
   });
 });
+
+describe('names the crate wrote', () => {
+  it('a crate buffer whose name our writer refuses (`my agent.json`) is listed, shown and recovered; only creating one is refused', () => {
+    const dir = scratch();
+    writeCrateFile(dir, 'my agent', CRATE_FULL);
+    const count = (JSON.parse(CRATE_FULL) as { entries: unknown[] }).entries.length;
+    const listed = runCli(['list', '--json', '--dir', dir]);
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ agent_type: string; entries_count: number }>).map((b) => [b.agent_type, b.entries_count]), [['my agent', count]]);
+    const shown = runCli(['show', 'my agent', '--json', '--dir', dir]);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.equal((JSON.parse(shown.stdout) as { entries: unknown[] }).entries.length, count);
+    const recovered = runCli(['recover', 'my agent', '--dir', dir]);
+    assert.equal(recovered.status, 0, recovered.stderr);
+    const pushed = runCli(['push', 'my agent', '--dir', dir], { input: '{}' });
+    assert.equal(pushed.status, 1);
+    assert.match(pushed.stderr, /invalid agent name "my agent"/);
+    const other = runCli(['push', 'new agent', '--dir', dir], { input: '{}' });
+    assert.equal(other.status, 1);
+    assert.ok(!fs.readdirSync(dir).some((n) => n.startsWith('new agent')), 'no file of a refused name');
+    for (const hostile of ['../x', '.hidden']) {
+      const refused = runCli(['show', hostile, '--dir', dir]);
+      assert.equal(refused.status, 1, hostile);
+      assert.match(refused.stderr, /invalid agent name/);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { assertAgentName } from '../../core/agentName';
+import { assertExistingBufferName } from '../../core/agentName';
 import { oneAgent } from '../args';
 import { CliError, EXIT_ERROR, EXIT_OK, type Command } from '../command';
 import { withBuffer } from '../withBuffer';
@@ -16,7 +16,7 @@ Options:
   --yes, -y      do not ask`,
   options: { yes: { type: 'boolean', short: 'y' } },
   async run({ values, positionals, io, dir }) {
-    const agent = assertAgentName(oneAgent(positionals, 'clear'));
+    const agent = assertExistingBufferName(oneAgent(positionals, 'clear'));
     return withBuffer(dir, { durability: 'off' }, async (buffer) => {
       const found = await buffer.read(agent);
       if (!found) throw notFound(agent, dir);

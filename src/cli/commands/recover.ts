@@ -1,4 +1,4 @@
-import { assertAgentName } from '../../core/agentName';
+import { assertExistingBufferName } from '../../core/agentName';
 import { renderBufferMarkdown } from '../../core/render';
 import { oneAgent } from '../args';
 import { EXIT_OK, type Command } from '../command';
@@ -16,7 +16,7 @@ Like "show AGENT --markdown", and also compacts: every journal left by earlier w
 read the snapshot (the Rust crate) see every entry. Nothing is deleted.`,
   options: {},
   async run({ positionals, io, dir }) {
-    const agent = assertAgentName(oneAgent(positionals, 'recover'));
+    const agent = assertExistingBufferName(oneAgent(positionals, 'recover'));
     // recover() merges the journals of writers that are gone into the snapshot itself.
     const recovered = await withBuffer(dir, { durability: 'always' }, (buffer) => buffer.recover(agent), io);
     if (!recovered) throw notFound(agent, dir);

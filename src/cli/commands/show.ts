@@ -1,4 +1,4 @@
-import { assertAgentName } from '../../core/agentName';
+import { assertExistingBufferName } from '../../core/agentName';
 import { BufferError } from '../../core/errors';
 import { renderBufferJson, renderBufferMarkdown } from '../../core/render';
 import { oneAgent, UsageError } from '../args';
@@ -19,7 +19,7 @@ Options:
   --json         the snapshot document in the crate's format (2-space JSON, every key)`,
   options: { json: { type: 'boolean' }, markdown: { type: 'boolean' } },
   async run({ values, positionals, io, dir }) {
-    const agent = assertAgentName(oneAgent(positionals, 'show'));
+    const agent = assertExistingBufferName(oneAgent(positionals, 'show'));
     if (values.json && values.markdown) throw new UsageError('show: pass either --json or --markdown, not both');
     const recovered = await withBuffer(dir, { durability: 'off' }, (buffer) => buffer.read(agent), io);
     if (!recovered) throw notFound(agent, dir);
