@@ -9,6 +9,9 @@
 #                                  no-op (cargo's own freshness check, well under a second)
 # where <cache> is $NEXUS_TEST_TOOLS_CACHE, else ~/.cache/nexus-buffer (as setup-tools.sh).
 # Prints the binary's path on the last line.
+#
+#   setup-rust.sh [--install-only]   --install-only: the apt part alone (CI runs it before its
+#                                    background jobs: two apt-gets at once fail on apt's lock)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 project="$here/../interop/crate-reader"
@@ -22,13 +25,34 @@ missing=()
 for package in "${PACKAGES[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 cargo=$(find_cargo)
 [ -n "$cargo" ] || missing+=(cargo)
+# apt-get refuses at once when another apt holds its lock (in CI, setup-tools.sh runs beside
+# this): wait for it and try again; any other failure stops here.
+apt_get() {
+  local log tries=0 status
+  log=$(mktemp)
+  while true; do
+    status=0
+    $SUDO apt-get -o DPkg::Lock::Timeout=300 "$@" >&2 2>"$log" || status=$?
+    cat "$log" >&2
+    [ "$status" != 0 ] || break
+    if ! grep -q -e 'Could not get lock' -e 'Unable to lock' "$log" || [ "$((tries += 1))" -gt 100 ]; then
+      rm -f "$log"
+      return "$status"
+    fi
+    echo "apt is busy (another install), trying again in 3 s" >&2
+    sleep 3
+  done
+  rm -f "$log"
+}
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   echo "installing ${missing[*]} (apt)" >&2
-  $SUDO apt-get update -q >&2 && $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  apt_get update -q && apt_get install -y -q --no-install-recommends "${missing[@]}"
   cargo=$(find_cargo)
   [ -n "$cargo" ] || { echo "setup-rust.sh: no cargo after installing Debian's cargo package" >&2; exit 1; }
 fi
+
+[ "${1:-}" != --install-only ] || exit 0
 
 export CARGO_HOME="$CACHE/cargo-home" CARGO_TARGET_DIR="$CACHE/crate-reader-target"
 # The rustup proxy in ~/.cargo/bin finds its toolchains through RUSTUP_HOME, which defaults to a
