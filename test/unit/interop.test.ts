@@ -290,4 +290,51 @@ describe('the file format across languages (a Rust reader and writer with the cr
       assert.equal(result.status, 0, `${name}: taken (${result.stderr})`);
     }
   });
+
+  // Issue 9, points 1 to 3, against the crate's own reader and writer.
+  it('shows a file with the edge values the crate writes byte for byte, and a rewrite keeps every one exactly', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'codex.json');
+    assert.equal(crate(['write-sample', file, 'codex']).status, 0);
+    const original = fs.readFileSync(file, 'utf8');
+    for (const literal of ['18446744073709551615', '-9223372036854775808', '9007199254740993', '2.0', '-0.0', '1e300']) assert.ok(original.includes(literal), literal);
+    assert.equal(oursOk(['show', 'codex', '--json', '--dir', dir]).stdout, `${original}\n`);
+    oursOk(['push', 'codex', '--dir', dir], JSON.stringify({ insights: ['ours, after the crate'] }));
+    oursOk(['recover', 'codex', '--dir', dir]);
+    const rewritten = fs.readFileSync(file, 'utf8');
+    const entriesText = (text: string) => text.slice(text.indexOf('"entries": ['), text.lastIndexOf('\n    }') + 6);
+    assert.ok(entriesText(rewritten).startsWith(entriesText(original)), 'the crate-written entries are written back as the crate wrote them');
+    // The crate reads the rewrite whole, and its own rewrite of it keeps its entries as they were.
+    assert.equal(crateRead(file).entries, (JSON.parse(original) as { entries: unknown[] }).entries.length + 1);
+    assert.equal(crate(['rewrite', file]).status, 0);
+    assert.equal(JSON.parse(oursOk(['show', 'codex', '--json', '--dir', dir]).stdout).entries.length, crateRead(file).entries);
+  });
+
+  it('refuses every value the crate would refuse, so every snapshot we write stays readable by it', () => {
+    const dir = tempDir();
+    const at = '2026-06-14T10:00:00Z';
+    const refused: Array<[string, unknown]> = [
+      ['lines_added -1', { files: [{ path: 'a', action: 'modified', lines_added: -1, timestamp: at }] }],
+      ['2026-02-30', { extraction_started: '2026-02-30T10:00:00Z' }],
+      ['a conversation timestamp of +25:00', { conversation: [{ role: 'user', content: 'x', timestamp: '2026-06-14T10:00:00+25:00' }] }],
+      ['a lone surrogate', { insights: ['\ud800'] }],
+      ['a lone surrogate in a custom key', { custom: { ['\udc00']: 1 } }],
+      // custom counts as the first level: 124 make the file 128 deep.
+      ['custom 124 levels deep', { custom: JSON.parse(`${'{"a":'.repeat(124)}1${'}'.repeat(124)}`) as unknown }],
+    ];
+    for (const [name, context] of refused) {
+      const result = ours(['push', 'generic', '--dir', dir], JSON.stringify(context));
+      assert.equal(result.status, 1, `${name}: refused (${result.stderr})`);
+    }
+    // What the crate takes, we take: the deepest custom that fits, reliability 1.5 and -2, a big line count.
+    const taken: Array<[string, unknown]> = [
+      ['custom 123 levels deep', { custom: JSON.parse(`${'{"a":'.repeat(123)}1${'}'.repeat(123)}`) as unknown }],
+      ['reliability 1.5', { reliability_score: 1.5 }],
+      ['reliability -2', { reliability_score: -2 }],
+      ['lines_added 2^53-1', { files: [{ path: 'a', action: 'modified', lines_added: Number.MAX_SAFE_INTEGER, timestamp: '2026-06-14T11:12:03.5+02:00' }] }],
+    ];
+    for (const [, context] of taken) oursOk(['push', 'generic', '--dir', dir], JSON.stringify(context));
+    oursOk(['recover', 'generic', '--dir', dir]);
+    assert.equal(crateRead(path.join(dir, 'generic.json')).entries, taken.length);
+  });
 });
