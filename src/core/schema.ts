@@ -8,6 +8,7 @@
 // A namespace import lets esbuild drop the parts of zod we do not use (its 260 KB of error
 // message locales among them), which matters for a hook that Claude Code waits for.
 import * as z from 'zod';
+import { nestingProblem } from './nesting';
 
 /** RFC 3339 with an offset or Z and any fraction length; kept as the original string. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -153,6 +154,9 @@ export function completeContext(
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidContextError('context: must be a JSON object (a SessionContext)');
   }
+  // Before zod, which would recurse as deep as the input goes.
+  const tooDeep = nestingProblem(input, 'context');
+  if (tooDeep) throw new InvalidContextError(tooDeep);
   const now = defaults.now ?? nowTimestamp();
   const raw = input as Record<string, unknown>;
   const withDefaults: Record<string, unknown> = {
