@@ -16,9 +16,11 @@ import { findHookSource } from './agents/registry';
 import { ingestSpool } from './core/spool';
 import type { HookSource } from './agents/types';
 import { agentNameProblem } from './core/agentName';
-import { describeFsError } from './core/errors';
+import { describeFsError, notBufferedMessage } from './core/errors';
 import { appendSharedEntry, completeHookContext, hookEntryLine, LockedError } from './core/hookWriter';
+import { nestingProblem } from './core/nesting';
 import { resolveBufferDir } from './core/paths';
+import { CappedInput, hookInputLimit } from './core/textInput';
 import type { SessionContext } from './core/schema';
 
 /** The agent waits for us: give up (exit 1, one line) rather than hang. */
@@ -90,8 +92,13 @@ export function parseHookCall(argv: readonly string[]): HookCall | undefined {
   return { source, positionals, dir: values.dir, type };
 }
 
-/** All of stdin, without Node's stream machinery (net, stream, tty) on the common path. */
-function readStdin(): Promise<string> {
+/**
+ * All of stdin, without Node's stream machinery (net, stream, tty) on the common path, up to
+ * the limit of one hook event; past it the rest is read and dropped (the agent writing the event
+ * never sees a broken pipe; the deadline bounds it) and the event refused. Invalid UTF-8 is
+ * refused too (textInput.ts).
+ */
+function readStdin(what: string): Promise<string> {
   let stat: fs.Stats | undefined;
   try {
     stat = fs.fstatSync(0);
@@ -100,18 +107,25 @@ function readStdin(): Promise<string> {
   }
   // A terminal (nothing piped in) reads as empty, like `push --from` in the full CLI.
   if (stat.isCharacterDevice() && process.stdin.isTTY) return Promise.resolve('');
+  const input = new CappedInput(hookInputLimit(what));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const done = () => {
+      try {
+        resolve(input.text(what));
+      } catch (error) {
+        reject(error);
+      }
+    };
     const next = () => {
       const chunk = Buffer.allocUnsafe(64 * 1024);
       fs.read(0, chunk, 0, chunk.length, null, (error, bytes) => {
         if (error) {
-          if (error.code === 'EOF') return resolve(Buffer.concat(chunks).toString('utf8')); // Windows pipes
-          if (error.code === 'EAGAIN') return resolve(readStdinStream(Buffer.concat(chunks))); // a non-blocking stdin
+          if (error.code === 'EOF') return done(); // Windows pipes
+          if (error.code === 'EAGAIN') return readStdinStream(input).then(done, reject); // a non-blocking stdin
           return reject(error);
         }
-        if (bytes === 0) return resolve(Buffer.concat(chunks).toString('utf8'));
-        chunks.push(chunk.subarray(0, bytes));
+        if (bytes === 0) return done();
+        input.add(chunk.subarray(0, bytes));
         next();
       });
     };
@@ -119,10 +133,8 @@ function readStdin(): Promise<string> {
   });
 }
 
-async function readStdinStream(start: Buffer): Promise<string> {
-  const chunks: Buffer[] = [start];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+async function readStdinStream(input: CappedInput): Promise<void> {
+  for await (const chunk of process.stdin) input.add(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
 }
 
 /** stdinContext.ts's parseJsonText, with its messages. */
@@ -140,12 +152,15 @@ function parseJson(text: string, what: string): unknown {
 async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   const { source } = call;
   const args = [...call.positionals];
-  const text = source.payloadFrom === 'last-argument' ? args.pop()! : await readStdin();
+  const text = source.payloadFrom === 'last-argument' ? args.pop()! : await readStdin(`${source.id} input`);
   if (args[0] !== undefined) {
     const problem = agentNameProblem(args[0]);
     if (problem) throw new Error(problem);
   }
   const payload = parseJson(text, `${source.id} input`);
+  // Before the mapping, which walks the event (a context made from it is checked again).
+  const tooDeep = nestingProblem(payload, `${source.id} input`);
+  if (tooDeep) throw new Error(tooDeep);
   const now = new Date().toISOString();
   const entry = source.toEntry(payload, now);
   const agent = args[0] === undefined || args[0] === source.agent ? entry.agent : args[0];
@@ -170,8 +185,7 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
     ({ compactionDue } = await appendSharedEntry(dir, agent, line, { startedAt: now, deadlineAt: startedAt + HOOK_DEADLINE_MS - 250 }));
   } catch (error) {
     if (error instanceof LockedError) throw new Error(`${agent}: another process keeps the buffer locked (${error.message}); try again`, { cause: error });
-    const reason = describeFsError(error, `Cannot write the ${agent} buffer in ${dir}`);
-    throw new Error(`not buffered, nothing acknowledged: ${/^.*?\.(?=\s|$)/s.exec(reason)?.[0] ?? reason}`, { cause: error });
+    throw new Error(notBufferedMessage(describeFsError(error, `Cannot write the ${agent} buffer in ${dir}`)), { cause: error });
   }
   // The entry is durable. Merging the shared journal into the snapshot is the core's work, as
   // after any shared append; rare (once per MB of events), and a failure there loses nothing.

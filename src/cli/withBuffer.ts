@@ -7,7 +7,6 @@
 // go to `io.err`. (The hooks' own path, dist/hook.js, ingests within its time budget.)
 import { findHookSource } from '../agents/registry';
 import { PersistentBuffer } from '../core/buffer';
-import { BufferError } from '../core/errors';
 import { completeContext } from '../core/schema';
 import { ingestSpoolFully } from '../core/spool';
 import type { BufferOptions } from '../core/types';
@@ -20,24 +19,15 @@ export async function withBuffer<T>(
   io?: { err(text: string): void },
 ): Promise<T> {
   if (io) await ingestSpooled(dir, io);
-  // No periodic flush timer in a short-lived process: commands flush explicitly.
-  const buffer = new PersistentBuffer({ flushIntervalMs: 0, ...options, dir });
+  // No periodic flush timer in a short-lived process: commands flush explicitly. Nor retries of
+  // a failed write: the process exits right after, so such an entry is "not buffered", and
+  // nothing of it may turn up later (a caller that tries again would make a duplicate).
+  const buffer = new PersistentBuffer({ flushIntervalMs: 0, retryFailedWrites: false, ...options, dir });
   try {
     return await work(buffer);
   } finally {
     await buffer.dispose();
   }
-}
-
-/**
- * The core's DISK error is written for a long-lived host ("held in memory and retried"); a
- * command line exits right after, so the entry is simply not buffered. Say that instead.
- */
-export function notBufferedError(error: unknown): unknown {
-  if (!(error instanceof BufferError) || error.code !== 'DISK') return error;
-  // The first sentence (paths such as ~/.local/share have dots, so a sentence ends at ". ").
-  const reason = /^.*?\.(?=\s|$)/s.exec(error.message)?.[0] ?? error.message;
-  return new BufferError('DISK', `not buffered, nothing acknowledged: ${reason}`, error);
 }
 
 /** Ingests the spool of `dir` (every source); a failure is said on `io` and leaves the files for later. */

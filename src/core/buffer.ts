@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { assertAgentName, assertExistingBufferName } from './agentName';
-import { BufferError, describeFsError } from './errors';
+import { BufferError, describeFsError, notBufferedMessage } from './errors';
 import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
 import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
@@ -60,7 +60,7 @@ interface AgentState {
   compacting?: Promise<CompactResult | undefined>;
 }
 
-type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock' | 'sharedJournal'>>;
+type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock' | 'sharedJournal' | 'retryFailedWrites'>>;
 
 export class PersistentBuffer {
   /** The resolved buffer folder. */
@@ -78,9 +78,11 @@ export class PersistentBuffer {
   private dirReady: Promise<void> | undefined;
   private disposed = false;
   private readonly sharedJournal: boolean;
+  private readonly retryFailedWrites: boolean;
 
   constructor(options: BufferOptions = {}) {
     this.sharedJournal = options.sharedJournal ?? false;
+    this.retryFailedWrites = options.retryFailedWrites ?? true;
     this.dir = resolveBufferDir(options.dir);
     this.writerId = options.writerId ?? newWriterId();
     this.log = options.log;
@@ -190,8 +192,9 @@ export class PersistentBuffer {
    * entry as stored (its `id` is unique). A partial context is completed with the crate's
    * defaults. Throws BufferError INVALID_AGENT_NAME / INVALID_CONTEXT / ENTRY_TOO_LARGE.
    * When the disk refuses the write (full, read-only, permission) it rejects with BufferError
-   * DISK: the entry is NOT acknowledged, but it is kept in memory and retried with backoff, so
-   * nothing is lost while this process lives.
+   * DISK: the entry is NOT acknowledged, and nothing of it stays in the journal. It is kept in
+   * memory and retried with backoff (nothing is lost while this process lives), unless the
+   * buffer was made with `retryFailedWrites: false`: then it is dropped.
    */
   async bufferContext(agentType: string, context: PartialSessionContext, contextType = 'checkpoint'): Promise<BufferEntry> {
     this.assertLive();
@@ -227,8 +230,11 @@ export class PersistentBuffer {
       return entry;
     }
     // The disk is failing: keep order, queue behind the entries waiting for the retry. (Entries
-    // left in memory by durability "off" before a switch to a journaled mode go first.)
-    if (state.diskProblem !== undefined || (state.unflushed.length > 0 && !(await this.retryUnflushed(state)))) {
+    // left in memory by durability "off" before a switch to a journaled mode go first.) Without
+    // retries, each entry is one new attempt.
+    const waiting = this.retryFailedWrites && state.diskProblem !== undefined;
+    if (waiting || (state.unflushed.length > 0 && !(await this.retryUnflushed(state)))) {
+      if (!this.retryFailedWrites) throw this.dropped(state, entry);
       state.unflushed.push(entry);
       this.emit({ agentType, reason: 'buffered' });
       throw this.notDurable(state);
@@ -236,10 +242,12 @@ export class PersistentBuffer {
     try {
       await this.appendToJournal(state, line, bytes);
     } catch (error) {
-      state.unflushed.push(entry);
       this.diskFailed(state, error);
+      if (!this.retryFailedWrites) throw this.dropped(state, entry);
+      state.unflushed.push(entry);
       throw this.notDurable(state);
     }
+    if (!this.retryFailedWrites) state.diskProblem = undefined; // this write went through
     this.emit({ agentType, reason: 'buffered' });
     if (this.compactionDue(state)) void this.flush(agentType).catch(() => undefined);
     return entry;
@@ -293,6 +301,14 @@ export class PersistentBuffer {
     }
   }
 
+  /** Without retries: the entry leaves memory too (the journal took nothing of it). */
+  private dropped(state: AgentState, entry: BufferEntry): BufferError {
+    const at = state.entries.lastIndexOf(entry);
+    if (at >= 0) state.entries.splice(at, 1);
+    state.keys.delete(entry.id!);
+    return new BufferError('DISK', notBufferedMessage(state.diskProblem ?? 'the buffer folder cannot be written'));
+  }
+
   private notDurable(state: AgentState): BufferError {
     return new BufferError(
       'DISK',
@@ -311,7 +327,7 @@ export class PersistentBuffer {
   }
 
   private scheduleRetry(state: AgentState): void {
-    if (state.retryTimer || this.disposed) return;
+    if (state.retryTimer || this.disposed || !this.retryFailedWrites) return;
     state.retryTimer = setTimeout(() => {
       state.retryTimer = undefined;
       void this.retryUnflushed(state);

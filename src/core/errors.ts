@@ -42,3 +42,14 @@ export function describeFsError(error: unknown, what: string): string {
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
+
+/**
+ * For a writer that keeps nothing in memory (a one-shot process): "not buffered, nothing
+ * acknowledged: " and the first sentence of `reason` (a describeFsError text: its advice about
+ * entries kept in memory does not hold there). Paths such as ~/.local/share have dots, so a
+ * sentence ends at a dot before a space.
+ */
+export function notBufferedMessage(reason: string): string {
+  const first = /^.*?\.(?=\s|$)/s.exec(reason)?.[0] ?? reason;
+  return `not buffered, nothing acknowledged: ${first}`;
+}

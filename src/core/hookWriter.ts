@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { crateContext } from './crateSchema';
 import { formatBytes } from './format';
 import { faults } from './faults';
+import { voidMarkerLine } from './journalVoid';
+import { nestingProblem } from './nesting';
 import type { SessionContext } from './schema';
 
 // ---------------------------------------------------------------------------------------------
@@ -61,6 +63,8 @@ export function hookEntryLine(context: SessionContext, contextType: string, now:
   if (typeof contextType !== 'string' || contextType.length === 0 || contextType.length > 200) {
     throw new Error('context type: must be a non-empty string of at most 200 characters');
   }
+  const tooDeep = nestingProblem(context, 'context');
+  if (tooDeep) throw new Error(tooDeep);
   const line = JSON.stringify({ timestamp: now, context_type: contextType, context, id });
   const bytes = Buffer.byteLength(line);
   if (bytes > MAX_ENTRY_BYTES) {
@@ -185,6 +189,33 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+async function writeFully(fd: number, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    offset += await call<number>((cb) => fs.write(fd, data, offset, data.length - offset, null, cb));
+  }
+}
+
+/**
+ * journal.ts's undoAppend and appendVoidMarker: a failed append is not acknowledged, so before
+ * the lock is released the file goes back to its length before it (or, if even the truncate
+ * fails, gets a void marker line); best effort, the disk is failing.
+ */
+async function undoAppend(fd: number, size: number, lines: readonly string[]): Promise<void> {
+  try {
+    await call((cb) => fs.ftruncate(fd, size, cb));
+    await call((cb) => fs.fdatasync(fd, cb)).catch(() => undefined);
+    return;
+  } catch {
+    // fall back to the marker
+  }
+  const marker = voidMarkerLine(lines);
+  if (!marker) return;
+  await writeFully(fd, Buffer.from(`\n${marker}\n`))
+    .then(() => call((cb) => fs.fdatasync(fd, cb)))
+    .catch(() => undefined);
+}
+
 /** journal.ts's appendShared with callback fs: the caller holds the agent lock. */
 async function appendLocked(dir: string, agentType: string, startedAt: string, lines: readonly string[]): Promise<number> {
   const file = path.join(dir, `${agentType}.json.wal-shared-0`);
@@ -194,12 +225,14 @@ async function appendLocked(dir: string, agentType: string, startedAt: string, l
     const { size } = await call<fs.Stats>((cb) => fs.fstat(fd, cb));
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
     const data = Buffer.from((size === 0 ? headerLine(agentType, startedAt) + '\n' : '\n') + lines.map((line) => line + '\n').join(''));
-    let offset = 0;
-    while (offset < data.length) {
-      offset += await call<number>((cb) => fs.write(fd, data, offset, data.length - offset, null, cb));
+    try {
+      await writeFully(fd, data);
+      await call((cb) => fs.fdatasync(fd, cb));
+      if (size === 0) await fsyncDir(dir);
+    } catch (error) {
+      await undoAppend(fd, size, lines);
+      throw error;
     }
-    await call((cb) => fs.fdatasync(fd, cb));
-    if (size === 0) await fsyncDir(dir);
     return size + data.length;
   } finally {
     await call((cb) => fs.close(fd, cb)).catch(() => undefined);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseEntry, type BufferEntry } from './schema';
 import { faults } from './faults';
 import { fsyncDir } from './fsutil';
+import { voidedIds, voidMarkerLine } from './journalVoid';
 
 export interface JournalHeader {
   nexus_journal: 1;
@@ -53,6 +54,14 @@ export function parseJournal(text: string, fileName = 'journal'): ParsedJournal 
     }
     if (value && typeof value === 'object' && (value as { nexus_journal?: unknown }).nexus_journal === 1) {
       result.header ??= value as JournalHeader;
+      continue;
+    }
+    const voided = voidedIds(value);
+    if (voided) {
+      // An append that failed and could not be truncated away (journalVoid.ts): its entries,
+      // before this line, were never acknowledged.
+      const ids = new Set(voided);
+      result.entries = result.entries.filter((entry) => entry.id === undefined || !ids.has(entry.id));
       continue;
     }
     const { entry } = parseEntry(value);
@@ -110,6 +119,8 @@ export class JournalWriter {
   private timer: NodeJS.Timeout | undefined;
   private needsSeparator = false;
   private closed = false;
+  /** Lines of failed batches that are still in the file (the truncate failed): voided by the next write. */
+  private voidPending: string[] = [];
   /** Bytes appended to this generation (header included). */
   bytes = 0;
   entries = 0;
@@ -175,34 +186,50 @@ export class JournalWriter {
   private async writeBatch(text: string): Promise<void> {
     try {
       faults.beforeWrite?.(this.file);
-      await this.ensureOpen();
-      const payload = (this.needsSeparator ? '\n' : '') + text;
-      const data = Buffer.from(payload);
-      await this.handle!.write(data);
-      await this.handle!.datasync();
+      const length = await this.ensureOpen();
+      const handle = this.handle!;
+      // Lines of earlier failed batches that could not be truncated away are voided first.
+      const marker = voidMarkerLine(this.voidPending);
+      const data = Buffer.from((this.needsSeparator ? '\n' : '') + (marker ? marker + '\n' : '') + text);
+      try {
+        await writeFully(handle, data);
+        await handle.datasync();
+      } catch (error) {
+        // Not acknowledged, so it must not be read later either: back to the length before.
+        if ((await undoAppend(handle, length)) === 'kept') {
+          this.needsSeparator = true;
+          this.voidPending.push(...text.split('\n').filter(Boolean));
+        }
+        throw error;
+      }
       this.needsSeparator = false;
+      this.voidPending = [];
       this.bytes += data.length;
     } catch (error) {
-      this.needsSeparator = true;
       await this.closeHandle();
       throw error;
     }
   }
 
-  /** Opens (or re-creates, if someone removed it, e.g. a `clear` from another process) the file. */
-  private async ensureOpen(): Promise<void> {
+  /**
+   * Opens (or re-creates, if someone removed it, e.g. a `clear` from another process) the file;
+   * resolves with its length, which only this writer changes.
+   */
+  private async ensureOpen(): Promise<number> {
     if (this.handle) {
       const onDisk = await fs.stat(this.file).catch(() => null);
-      if (onDisk && onDisk.ino === this.inode) return;
+      if (onDisk && onDisk.ino === this.inode) return onDisk.size;
       await this.closeHandle();
     }
     const handle = await fs.open(this.file, 'a', 0o600);
     try {
       const stat = await handle.stat();
+      let length = stat.size;
       if (stat.size === 0) {
         const head = Buffer.from(JSON.stringify(this.header) + '\n');
-        await handle.write(head);
+        await writeFully(handle, head);
         this.bytes += head.length;
+        length = head.length;
       } else {
         this.needsSeparator = true; // it may end with a torn line
       }
@@ -210,6 +237,7 @@ export class JournalWriter {
       await fsyncDir(this.dir); // the new name must survive a power loss too
       this.inode = stat.ino;
       this.handle = handle;
+      return length;
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -236,6 +264,8 @@ export class JournalWriter {
   async close(): Promise<void> {
     this.closed = true;
     await this.settle();
+    // A last try at voiding what a failed batch left behind (best effort: the disk is failing).
+    if (this.voidPending.length) await this.writeBatch('').catch(() => undefined);
     await this.closeHandle();
   }
 
@@ -259,12 +289,51 @@ export async function appendShared(dir: string, header: JournalHeader, lines: st
   try {
     const { size } = await handle.stat();
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
-    const text = (size === 0 ? JSON.stringify(header) + '\n' : '\n') + lines.map((l) => l + '\n').join('');
-    await handle.write(text);
-    await handle.datasync();
-    if (size === 0) await fsyncDir(dir);
-    return size + Buffer.byteLength(text);
+    const data = Buffer.from((size === 0 ? JSON.stringify(header) + '\n' : '\n') + lines.map((l) => l + '\n').join(''));
+    try {
+      await writeFully(handle, data);
+      await handle.datasync();
+      if (size === 0) await fsyncDir(dir);
+    } catch (error) {
+      // Not acknowledged: gone before the lock is released, so no reader ever merges it.
+      if ((await undoAppend(handle, size)) === 'kept') await appendVoidMarker(handle, lines);
+      throw error;
+    }
+    return size + data.length;
   } finally {
     await handle.close();
+  }
+}
+
+/** Writes all of `data` (a write may be short, e.g. on a disk that is filling up). */
+async function writeFully(handle: fs.FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) offset += (await handle.write(data, offset, data.length - offset)).bytesWritten;
+}
+
+/**
+ * After a failed append: truncates the file back to `length` (its length before the append),
+ * then fsyncs that (best effort: the next successful fdatasync persists the length anyway).
+ * 'kept' when even the truncate failed, and the lines are still there.
+ */
+async function undoAppend(handle: fs.FileHandle, length: number): Promise<'truncated' | 'kept'> {
+  try {
+    await handle.truncate(length);
+  } catch {
+    return 'kept';
+  }
+  await handle.datasync().catch(() => undefined);
+  return 'truncated';
+}
+
+/** The fallback of undoAppend for a one-shot writer: a void marker line (journalVoid.ts), best effort. */
+async function appendVoidMarker(handle: fs.FileHandle, lines: readonly string[]): Promise<void> {
+  const marker = voidMarkerLine(lines);
+  if (!marker) return;
+  try {
+    await writeFully(handle, Buffer.from(`\n${marker}\n`));
+    await handle.datasync();
+  } catch {
+    // The disk refuses everything: nothing more can be done from here.
   }
 }

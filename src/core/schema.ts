@@ -7,6 +7,7 @@
 // `completeContext` fills every key the crate's reader requires and refuses what it would refuse.
 // Timestamps stay strings: the crate writes nanoseconds, which a JS Date cannot hold.
 import { crateContext, crateEntry, CrateRuleError, timestampProblem } from './crateSchema';
+import { nestingProblem } from './nesting';
 
 interface ConversationMessageFields { role: string; content: string; timestamp: string }
 interface DecisionFields {
@@ -128,6 +129,9 @@ export function completeContext(
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidContextError('context: must be a JSON object (a SessionContext)');
   }
+  // Before zod, which would recurse as deep as the input goes.
+  const tooDeep = nestingProblem(input, 'context');
+  if (tooDeep) throw new InvalidContextError(tooDeep);
   const now = defaults.now ?? nowTimestamp();
   const raw = input as Record<string, unknown>;
   const withDefaults: Record<string, unknown> = { ...raw };

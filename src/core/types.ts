@@ -38,6 +38,14 @@ export interface BufferOptions {
    * under the agent lock instead of a journal of one's own, so no file is left per process.
    */
   sharedJournal?: boolean;
+  /**
+   * What happens to an entry whose journal write fails (disk full, read-only, EIO). true
+   * (default, a long-lived host such as the extension): it is kept in memory and retried with
+   * backoff, and the DISK error says so. false (a one-shot process that exits right after, the
+   * command line): it is dropped, nothing of it stays on disk, and the DISK error says "not
+   * buffered, nothing acknowledged", so the caller may retry without making a duplicate.
+   */
+  retryFailedWrites?: boolean;
   /** Unique id of this writer (default: generated from pid + random). */
   writerId?: string;
   log?: Logger;

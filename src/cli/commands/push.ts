@@ -1,9 +1,11 @@
 import { assertAgentName } from '../../core/agentName';
+import { DEFAULTS } from '../../core/buffer';
+import { entryInputLimit } from '../../core/textInput';
 import { oneAgent, UsageError } from '../args';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandContext } from '../command';
 import { oneLine } from '../format';
 import { contextFromJson } from '../stdinContext';
-import { notBufferedError, withBuffer } from '../withBuffer';
+import { withBuffer } from '../withBuffer';
 import { allHookSources, findHookSource } from '../../agents/registry';
 import { pushFromHook } from './pushFromHook';
 
@@ -64,11 +66,9 @@ ${allHookSources().map((source) => `                          ${source.id.padEnd
 
 async function pushOne({ io, dir }: CommandContext, agent: string, type: string): Promise<number> {
   // Validate fully before opening the buffer: bad input writes nothing.
-  const context = contextFromJson(await io.readStdin(), agent);
+  const context = contextFromJson(await io.readStdin(entryInputLimit(DEFAULTS.maxEntryBytes)), agent);
   // One-shot writer: the agent's shared journal, so a push leaves no file of its own.
-  const entry = await withBuffer(dir, { durability: 'always', sharedJournal: true }, (buffer) =>
-    buffer.bufferContext(agent, context, type).catch((error) => Promise.reject(notBufferedError(error))),
-  );
+  const entry = await withBuffer(dir, { durability: 'always', sharedJournal: true }, (buffer) => buffer.bufferContext(agent, context, type));
   io.out(`${entry.id ?? ''}\n`);
   return EXIT_OK;
 }
@@ -86,11 +86,14 @@ async function pushStream({ io, dir }: CommandContext, agent: string, type: stri
     let lineNumber = 0;
     const reportBad = (n: number, failure: unknown): void => {
       bad++;
-      const error = notBufferedError(failure);
-      io.err(`nexus-buffer: line ${n}: ${oneLine((error as Error)?.message ?? String(error))}\n`);
+      io.err(`nexus-buffer: line ${n}: ${oneLine((failure as Error)?.message ?? String(failure))}\n`);
     };
-    for await (const line of io.stdinLines()) {
+    for await (const line of io.stdinLines(entryInputLimit(DEFAULTS.maxEntryBytes, true))) {
       const n = ++lineNumber;
+      if (line instanceof Error) {
+        acks = acks.then(() => reportBad(n, line)); // too long or not UTF-8: never buffered
+        continue;
+      }
       if (!line.trim()) continue;
       let stored: Promise<{ id?: string }>;
       try {
