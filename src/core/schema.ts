@@ -67,6 +67,16 @@ export const SubagentExecution = z.looseObject({
   result_summary: NullableString,
 });
 
+// `custom` holds any JSON object, every own key kept, `__proto__` among them (JSON.parse makes it
+// an own key, and jq and SQLite keep it): z.record would rebuild the object and drop that key,
+// so the object is checked and copied by spreading, which defines own keys and never sets a
+// prototype. (Only the `{ __proto__: … }` literal and assignment would.)
+const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const Custom = z
+  .custom<Record<string, unknown>>(isJsonObject, { message: 'must be a JSON object (of any keys and values)' })
+  .transform((v) => ({ ...v }))
+  .default(() => ({}));
+
 export const SessionContext = z.looseObject({
   agent_type: z.string(),
   extraction_started: Timestamp,
@@ -80,7 +90,7 @@ export const SessionContext = z.looseObject({
   errors: arrayOf(ErrorRecord),
   subagent_executions: arrayOf(SubagentExecution),
   commands_run: arrayOf(z.string()),
-  custom: z.record(z.string(), z.unknown()).default({}),
+  custom: Custom,
   extraction_source: z.string().default('unknown'),
   reliability_score: z.number().min(0).max(1).default(1),
 });
