@@ -2,6 +2,7 @@
 // bins for the viewport), and asks it again on zoom, pan and filter changes. Plain DOM, no
 // framework: a few hundred elements at most, whatever the size of the buffer. Every text that
 // comes from a buffer is set with textContent, never as HTML.
+/* global acquireVsCodeApi, ResizeObserver -- the webview's globals */
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
@@ -43,7 +44,6 @@
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   };
   const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
-  const laneTitle = (id) => state.model?.lanes.find((l) => l.id === id)?.title ?? id;
 
   /** Width of the drawing area (the lane tracks), in CSS pixels. */
   function trackWidth() {

@@ -27,11 +27,11 @@ export function leftoverKind(status: LeftoverFacts): LeftoverKind | undefined {
 
 /** The words for each kind, the same in the view, the notification and the command line. */
 export const LEFTOVER_PHRASES: Readonly<Record<LeftoverKind, string>> = {
-  interrupted: 'left by an interrupted session',
+  interrupted: 'interrupted session',
   'not-cleared': 'not cleared after its session ended',
 };
 
-/** "left by an interrupted session" / "not cleared after its session ended" / undefined. */
+/** "interrupted session" / "not cleared after its session ended" / undefined. */
 export function describeLeftover(status: LeftoverFacts): string | undefined {
   const kind = leftoverKind(status);
   return kind ? LEFTOVER_PHRASES[kind] : undefined;

@@ -13,13 +13,13 @@ export function leftoverBuffers(statuses: readonly BufferStatus[]): BufferStatus
   return statuses.filter((s) => leftoverKind(s) !== undefined);
 }
 
-/** "2 buffers to recover: claude-code (14 entries, left by an interrupted session), codex (3 entries, not cleared after its session ended)". */
+/** "2 buffers left by an earlier session: claude-code (14 entries, interrupted session), codex (3 entries, not cleared after its session ended)". */
 export function describeLeftovers(leftovers: readonly BufferStatus[]): string {
   const parts = leftovers.slice(0, LISTED_AT_MOST).map((s) =>
-    `${s.agentType} (${s.entriesCount} entr${s.entriesCount === 1 ? 'y' : 'ies'}, ${describeLeftover(s) ?? 'left by an earlier session'})`);
+    `${s.agentType} (${s.entriesCount} entr${s.entriesCount === 1 ? 'y' : 'ies'}, ${describeLeftover(s) ?? 'left over'})`);
   const more = leftovers.length > LISTED_AT_MOST ? ` and ${leftovers.length - LISTED_AT_MOST} more` : '';
   const count = `${leftovers.length} buffer${leftovers.length === 1 ? '' : 's'}`;
-  return `${count} to recover: ${parts.join(', ')}${more}`;
+  return `${count} left by an earlier session: ${parts.join(', ')}${more}`;
 }
 
 export interface LeftoverActions {

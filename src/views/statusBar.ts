@@ -16,7 +16,7 @@ export function statusBarText(statuses: readonly BufferStatus[]): { text: string
   const lines = [
     `Nexus Buffer: ${statuses.length} buffer${statuses.length === 1 ? '' : 's'}, ${unflushed} unflushed entr${unflushed === 1 ? 'y' : 'ies'}`,
   ];
-  if (leftover > 0) lines.push(`${leftover} to recover (left by an earlier session)`);
+  if (leftover > 0) lines.push(`${leftover} left by an earlier session`);
   if (damaged > 0) lines.push(`${damaged} damaged (valid entries kept)`);
   lines.push('Click to show the Buffers view');
   return { text, tooltip: lines.join('\n'), warning: damaged > 0 };

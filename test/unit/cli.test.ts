@@ -93,7 +93,7 @@ test('push completes a partial context; list and show --json have it with every 
   const text = run(['list', '--dir', dir]);
   assert.equal(text.status, 0);
   assert.match(text.stdout, /^AGENT\s+ENTRIES\s+STARTED\s+LAST FLUSH\s+SIZE\s+LEFTOVER\s+PROBLEMS\n/);
-  assert.match(text.stdout, /\nclaude-code\s+1\s+\d{4}-.*left by an interrupted session/);
+  assert.match(text.stdout, /\nclaude-code\s+1\s+\d{4}-.*interrupted session/);
 
   const md = run(['show', 'claude-code', '--dir', dir]);
   assert.equal(md.status, 0);

@@ -10,7 +10,7 @@ export const listCommand: Command = {
   help: `Usage: nexus-buffer list [--json] [--dir DIR]
 
 Lists every buffer on disk: agent, entries, when it started, last flush, size on disk,
-whether it is a leftover worth recovering (left by an interrupted session, or not cleared
+whether it is a leftover worth recovering (interrupted session, or not cleared
 after its session ended; the rule the extension's view and start-up notification use) and
 any problem found (a damaged snapshot is listed with its problem; the others still are).
 

@@ -16,7 +16,7 @@ function status(agentType: string, fill: Partial<BufferStatus> = {}): BufferStat
 test('one rule: interrupted sessions and buffers not cleared after their session ended are offered', () => {
   assert.equal(leftoverKind(status('claude-code', { interrupted: true })), 'interrupted');
   assert.equal(leftoverKind(status('claude-code', { interrupted: false })), 'not-cleared');
-  assert.equal(describeLeftover(status('codex', { interrupted: true })), 'left by an interrupted session');
+  assert.equal(describeLeftover(status('codex', { interrupted: true })), 'interrupted session');
   assert.equal(describeLeftover(status('codex', { interrupted: false })), 'not cleared after its session ended');
 });
 
