@@ -81,7 +81,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
     [CommandIds.showEntries]: async (arg) => {
       const agent = await agentOrPick(arg, 'Show the entries of which buffer?', () => true, 'There is no buffer yet.');
-      if (agent) await documents.open(agent, 'md');
+      if (agent) await documents.openRendered(agent);
       return agent;
     },
 
@@ -175,7 +175,7 @@ async function recoverAndOpen(
   if (!recovered) return undefined;
   deps.log.info(`Recovered ${agentType}: ${recovered.data.entries.length} entries from ${deps.host.dir}`);
   for (const problem of recovered.problems) deps.log.warn(`${agentType}: ${problem}`);
-  await deps.documents.open(agentType, 'md', editor);
+  await deps.documents.openRendered(agentType, editor);
   return { agentType, entriesCount: recovered.data.entries.length, problems: recovered.problems };
 }
 

@@ -3,12 +3,14 @@
 // the activation path: the folder is scanned (and leftovers offered) right after it returns.
 import * as vscode from 'vscode';
 import { WorkspaceActivityCapture } from './capture/workspaceActivity';
+import { VSCODE_AGENT } from './core/leftovers';
 import type { BufferStatus } from './core/types';
 import { CommandIds, recoverMany, registerCommands } from './commands';
 import { registerHandoffCommands } from './handoff/registerHandoffCommands';
 import { AgentHooksActions, AgentHooksStatus, hooksSummary, windowHooksUi } from './host/agentHooks';
 import { createApi, type NexusBufferApi } from './host/api';
 import { BufferHost } from './host/bufferHost';
+import { BufferSearch } from './host/bufferSearch';
 import { BufferStatuses } from './host/bufferStatuses';
 import { BufferFolderWatcher } from './host/folderWatcher';
 import { offerLeftovers } from './host/leftoverPrompt';
@@ -20,11 +22,11 @@ import { BUFFERS_VIEW_ID, BuffersTreeProvider, createBuffersView } from './views
 import { PlanDocuments } from './views/planDocuments';
 import { RecoveredDocumentProvider } from './views/recoveredDocument';
 import { BufferStatusBar } from './views/statusBar';
+import { registerTimelineCommands } from './views/timeline/timelineCommands';
+import { TimelinePanels } from './views/timeline/timelinePanel';
 
 export type { NexusBufferApi } from './host/api';
 
-/** The agent type under which this window's own activity is captured. */
-const VSCODE_AGENT = 'vscode';
 
 let activeHost: BufferHost | undefined;
 let activeCapture: WorkspaceActivityCapture | undefined;
@@ -61,6 +63,15 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   };
 
   registerCommands({ host, statuses, tree, documents, log, showView }).forEach(own);
+  const panels = own(new TimelinePanels(host, context.extensionUri, {
+    openDocument: (agentType) => documents.openRendered(agentType),
+    isLive: (agentType) => {
+      const status = statuses.find(agentType);
+      return !!status && (status.inMemory || status.ownedByOtherWriter);
+    },
+  }, log));
+  const search = own(new BufferSearch(host, statuses));
+  registerTimelineCommands({ panels, search, statuses, documents, log }).forEach(own);
   const plans = own(new PlanDocuments());
   registerHandoffCommands({ buffer: host.facade, log, extensionUri: context.extensionUri }, plans).forEach(own);
   const hooks = new AgentHooksActions(

@@ -9,11 +9,12 @@ import { hooksCommand } from './commands/hooks';
 import { listCommand } from './commands/list';
 import { pushCommand } from './commands/push';
 import { recoverCommand } from './commands/recover';
+import { searchCommand } from './commands/search';
 import { showCommand } from './commands/show';
 import { oneLine } from './format';
 import type { CliIo } from './io';
 
-export const COMMANDS: readonly Command[] = [listCommand, showCommand, pushCommand, clearCommand, recoverCommand, hooksCommand];
+export const COMMANDS: readonly Command[] = [listCommand, showCommand, pushCommand, clearCommand, recoverCommand, hooksCommand, searchCommand];
 
 const COMMON_HELP = `
 Common options:

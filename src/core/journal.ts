@@ -32,7 +32,11 @@ export interface ParsedJournal {
   entries: BufferEntry[];
   /** Lines that did not parse or validate (a torn last line after a crash is the usual one). */
   badLines: number;
-  /** Bad lines other than a torn last one: the file must be kept aside, not removed after a merge. */
+  /**
+   * Some line is JSON but not an entry the crate could read (an older version's, a foreign
+   * writer's): the file is kept aside after a merge, not removed. (A line that is not JSON at all
+   * is a fragment of a write cut short, never acknowledged.)
+   */
   keepAside: boolean;
   problems: string[];
 }
@@ -68,12 +72,12 @@ export function parseJournal(text: string, fileName = 'journal'): ParsedJournal 
     if (entry) result.entries.push(entry);
     else {
       result.badLines++;
+      result.keepAside = true;
       if (firstBad < 0) firstBad = i + 1;
     }
   }
   if (result.badLines > 0) {
     const torn = result.badLines === 1 && firstBad >= lines.length - 1 && !text.endsWith('\n');
-    result.keepAside = !torn;
     result.problems.push(
       torn
         ? `${fileName}: a torn last line was ignored (a write interrupted by a crash; nothing acknowledged is in it)`

@@ -18,7 +18,11 @@ export interface RenderEntryOptions {
   headingLevel?: number;
 }
 
-/** The whole buffer, oldest entry first, each under its own heading. */
+/**
+ * The whole buffer, grouped by session (in the order sessions started), with a table of
+ * contents; entries oldest first within a session, numbered in buffer order. A buffer whose
+ * entries carry no session id lists them without grouping.
+ */
 export function renderBufferMarkdown(data: BufferData, opts: RenderBufferOptions = {}): string {
   const entries = data.entries ?? [];
   const title = opts.title ?? `Nexus Buffer: ${data.agent_type}`;
@@ -30,11 +34,57 @@ export function renderBufferMarkdown(data: BufferData, opts: RenderBufferOptions
   out.push('');
   if (entries.length === 0) {
     out.push('_This buffer has no entries._', '');
+    return out.join('\n');
   }
-  entries.forEach((entry, i) => {
-    out.push(renderEntryMarkdown(entry, { index: i + 1 }).trimEnd(), '');
+  const sessions = groupBySession(entries);
+  if (sessions.length === 1 && sessions[0].id === null) {
+    entries.forEach((entry, i) => out.push(renderEntryMarkdown(entry, { index: i + 1 }).trimEnd(), ''));
+    return out.join('\n');
+  }
+  // Headings are "Session N" so that the preview's anchors (#session-n) never depend on what
+  // an agent put in a session id.
+  out.push('## Sessions', '');
+  sessions.forEach((session, n) => {
+    out.push(`${n + 1}. [${sessionHeading(session, n)}](#${sessionHeading(session, n).toLowerCase().replace(/ /g, '-')}): ${sessionLine(session)}`);
+  });
+  out.push('');
+  sessions.forEach((session, n) => {
+    out.push(`## ${sessionHeading(session, n)}`, '', sessionLine(session), '');
+    for (const { entry, index } of session.entries) out.push(renderEntryMarkdown(entry, { index: index + 1, headingLevel: 3 }).trimEnd(), '');
   });
   return out.join('\n');
+}
+
+interface SessionGroup {
+  id: string | null;
+  entries: Array<{ entry: BufferEntry; index: number }>;
+}
+
+/** Entries by session id, sessions in the order their first entry appears. */
+function groupBySession(entries: readonly BufferEntry[]): SessionGroup[] {
+  const groups = new Map<string | null, SessionGroup>();
+  entries.forEach((entry, index) => {
+    const id = entry.context?.session_id ?? null;
+    let group = groups.get(id);
+    if (!group) groups.set(id, (group = { id, entries: [] }));
+    group.entries.push({ entry, index });
+  });
+  return [...groups.values()];
+}
+
+function sessionHeading(session: SessionGroup, n: number): string {
+  return session.id === null ? 'Without a session id' : `Session ${n + 1}`;
+}
+
+/** "`a3e9…` · 2026-05-19 13:02:45 UTC to 13:15:40 UTC · 3 entries · ended". */
+function sessionLine(session: SessionGroup): string {
+  const first = session.entries[0].entry;
+  const last = session.entries[session.entries.length - 1].entry;
+  const count = `${session.entries.length} entr${session.entries.length === 1 ? 'y' : 'ies'}`;
+  // The core's rule for an interrupted session: its newest entry is not a session-end.
+  const state = last.context_type === 'session-end' ? 'ended' : 'no session-end (interrupted, or still running)';
+  const span = first === last ? formatTimestamp(first.timestamp) : `${formatTimestamp(first.timestamp)} to ${formatTimestamp(last.timestamp)}`;
+  return [session.id === null ? null : code(session.id), span, count, state].filter(Boolean).join(' · ');
 }
 
 /** One entry: heading (context type, time), a meta line, then one section per non-empty field. */
@@ -71,7 +121,7 @@ export function renderEntryMarkdown(entry: BufferEntry, opts: RenderEntryOptions
   }));
 
   section('Decisions', (ctx.decisions ?? []).flatMap((d) => {
-    const lines = [listItem(`**${escapeInline(singleLine(d.summary))}**`, '')];
+    const lines = [listItem(`**${inlineText(singleLine(d.summary))}**`, '')];
     if (d.rationale) lines.push(subItem('Rationale:', d.rationale));
     if (d.alternatives?.length) lines.push(subItem('Alternatives:', d.alternatives.map(singleLine).join('; ')));
     if (d.impact) lines.push(subItem('Impact:', d.impact));
@@ -154,6 +204,23 @@ export function escapeInline(text: string): string {
     .join('\n');
 }
 
+/**
+ * One line of an agent's text: what it wrote as inline code (`npm test`) stays a code span,
+ * shown verbatim; everything else is escaped. A lone backtick is escaped like any other mark.
+ */
+export function inlineText(text: string): string {
+  const out: string[] = [];
+  let rest = String(text);
+  const span = /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/;
+  for (let m = span.exec(rest); m; m = span.exec(rest)) {
+    // A run of backticks right before the match belongs to no span: escape it with the text.
+    out.push(escapeInline(rest.slice(0, m.index)), code(m[2]));
+    rest = rest.slice(m.index + m[0].length);
+  }
+  out.push(escapeInline(rest));
+  return out.join('');
+}
+
 /** An inline code span that shows `text` verbatim, whatever backticks it holds. */
 export function code(text: string): string {
   const t = singleLine(String(text));
@@ -200,7 +267,7 @@ function listItem(label: string, text: string | null | undefined): string {
   const body = String(text ?? '');
   const head = label ? `- ${label}` : '-';
   if (!body) return head;
-  if (!/[\r\n]/.test(body)) return `${head} ${escapeInline(body)}`;
+  if (!/[\r\n]/.test(body)) return `${head} ${inlineText(body)}`;
   return `${head}\n\n${indent(fence(body, 'text'), '  ')}`;
 }
 

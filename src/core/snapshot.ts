@@ -21,13 +21,23 @@ export interface ParsedSnapshot {
   problems: string[];
   /** True when the file did not parse as a whole, or some entries were invalid. */
   damaged: boolean;
+  /** Entries that could not be taken as they were (set aside, or in unreadable text), as far as known. */
+  lost?: number;
 }
 
 const BOM = 0xfeff;
 
-/** Parses snapshot text; never throws. Salvages every valid entry from damaged text. */
-export function parseSnapshot(text: string): ParsedSnapshot {
-  if (text.charCodeAt(0) === BOM) text = text.slice(1);
+/**
+ * Parses a snapshot; never throws. Salvages every entry whose text is intact from a damaged
+ * file and reports every entry it could not take as it was. Give it the file's bytes: text that
+ * is not UTF-8 is found and reported (a string would already have had it replaced silently).
+ */
+export function parseSnapshot(input: string | Uint8Array): ParsedSnapshot {
+  let { text, invalid } = typeof input === 'string' ? { text: input, invalid: [] as InvalidByte[] } : decodeUtf8(input);
+  if (text.charCodeAt(0) === BOM) {
+    text = text.slice(1);
+    invalid = invalid.map((b) => ({ ...b, at: b.at - 1 }));
+  }
   const result: ParsedSnapshot = {
     startedAt: null, lastFlush: null, agentType: null, entries: [], extra: {}, problems: [], damaged: false,
   };
@@ -36,39 +46,134 @@ export function parseSnapshot(text: string): ParsedSnapshot {
     result.damaged = true;
     return result;
   }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    result.damaged = true;
-    result.problems.push(`not valid JSON (${(error as Error).message})`);
-    salvageText(text, result);
-    return result;
-  }
-  const topProblem = bufferDataProblem(doc);
-  if (topProblem) {
-    result.damaged = true;
-    result.problems.push(`not a buffer document (${topProblem}; expected started_at, entries, last_flush, agent_type)`);
-    if (doc && typeof doc === 'object' && Array.isArray((doc as { entries?: unknown }).entries)) {
-      acceptEntries((doc as { entries: unknown[] }).entries, result);
+  result.damaged = true;
+  if (invalid.length) {
+    const where = invalid.slice(0, 5).map((b) => b.byte).join(', ') + (invalid.length > 5 ? ` and ${invalid.length - 5} more` : '');
+    result.problems.push(`${invalid.length} byte(s) that are not UTF-8 text, at byte offset(s) ${where}`);
+  } else {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      result.problems.push(`not valid JSON (${(error as Error).message})`);
     }
-    const loose = doc as Record<string, unknown> | null;
-    if (loose && typeof loose === 'object') {
-      if (typeof loose.started_at === 'string') result.startedAt = loose.started_at;
-      if (typeof loose.agent_type === 'string') result.agentType = loose.agent_type;
+    if (doc !== undefined) {
+      const topProblem = bufferDataProblem(doc);
+      const loose = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+      const repeated = repeatedTopLevelKeys(text);
+      if (!topProblem && repeated.length === 0) {
+        const { started_at, entries, last_flush, agent_type, ...extra } = doc as BufferData & { entries: unknown[] };
+        result.damaged = false;
+        result.startedAt = started_at;
+        result.lastFlush = last_flush ?? null;
+        result.agentType = agent_type;
+        result.extra = extra;
+        // Entries written back later as they stand in the file (rawEntries.ts).
+        acceptEntries(entries, result, undefined, prettyEntrySources(text, entries.length));
+        return result;
+      }
+      if (repeated.length) result.problems.push(`the document repeats the key(s) ${repeated.map((k) => `"${k}"`).join(', ')}; the entries of every copy were kept`);
+      if (loose && loose.entries !== undefined && !Array.isArray(loose.entries)) result.problems.push('"entries" is not a list');
+      if (topProblem && !repeated.length) result.problems.push(`not a buffer document (${topProblem}; expected started_at, entries, last_flush, agent_type)`);
+      if (loose) {
+        if (typeof loose.started_at === 'string') result.startedAt = loose.started_at;
+        if (typeof loose.agent_type === 'string') result.agentType = loose.agent_type;
+        if (typeof loose.last_flush === 'string') result.lastFlush = loose.last_flush;
+      }
     }
-    return result;
   }
-  const { started_at, entries, last_flush, agent_type, ...extra } = doc as BufferData & { entries: unknown[] };
-  result.startedAt = started_at;
-  result.lastFlush = last_flush ?? null;
-  result.agentType = agent_type;
-  result.extra = extra;
-  acceptEntries(entries, result, prettyEntrySources(text, entries.length));
+  salvageEntries(text, invalid.map((b) => b.at), result);
   return result;
 }
 
-function acceptEntries(values: unknown[], result: ParsedSnapshot, sources?: string[]): void {
+interface InvalidByte {
+  /** Offset in bytes in the file. */
+  byte: number;
+  /** Offset in the decoded text, where a U+FFFD stands for it. */
+  at: number;
+}
+
+/** Decodes UTF-8; every byte that is not part of a valid sequence becomes U+FFFD and is listed. */
+function decodeUtf8(bytes: Uint8Array): { text: string; invalid: InvalidByte[] } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes), invalid: [] };
+  } catch {
+    // fall through to the byte-by-byte walk, which says where
+  }
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const parts: string[] = [];
+  const invalid: InvalidByte[] = [];
+  let length = 0;
+  let runStart = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const n = utf8SequenceLength(bytes, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    const run = decoder.decode(bytes.subarray(runStart, i));
+    parts.push(run, '\ufffd');
+    length += run.length;
+    invalid.push({ byte: i, at: length });
+    length += 1;
+    runStart = ++i;
+  }
+  parts.push(decoder.decode(bytes.subarray(runStart)));
+  return { text: parts.join(''), invalid };
+}
+
+/** Length of the well-formed UTF-8 sequence at `i` (RFC 3629), or 0 when there is none. */
+function utf8SequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const cont = (j: number, lo = 0x80, hi = 0xbf) => j < b.length && b[j] >= lo && b[j] <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(i + 1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const [lo, hi] = c === 0xe0 ? [0xa0, 0xbf] : c === 0xed ? [0x80, 0x9f] : [0x80, 0xbf];
+    return cont(i + 1, lo, hi) && cont(i + 2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const [lo, hi] = c === 0xf0 ? [0x90, 0xbf] : c === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+    return cont(i + 1, lo, hi) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/** Top-level keys that occur more than once (JSON.parse keeps the last silently). */
+function repeatedTopLevelKeys(text: string): string[] {
+  // Only a repeated `entries` loses entries. Cheap test first: a repeat needs a second
+  // `"entries":` somewhere (tasks have their own `started_at`, so that key would not be cheap).
+  if ((text.match(/"entries"\s*:/g)?.length ?? 0) < 2) return [];
+  const counts = new Map<string, number>([['entries', 0]]);
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const end = stringEnd(text, i);
+      if (depth === 1) {
+        let j = end;
+        while (j < text.length && /\s/.test(text[j])) j++;
+        const key = text.slice(i + 1, end - 1);
+        if (text[j] === ':' && counts.has(key)) counts.set(key, counts.get(key)! + 1);
+      }
+      i = end - 1;
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return [...counts].filter(([, n]) => n > 1).map(([key]) => key);
+}
+
+/** Offset just past the string that starts at `start` (a `"`), or the end of the text. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c /* \ */) i++;
+    else if (c === 0x22) return i + 1;
+  }
+  return text.length;
+}
+
+function acceptEntries(values: unknown[], result: ParsedSnapshot, label = (index: number) => `entries[${index}]`, sources?: string[]): void {
   let invalid = 0;
   let firstProblem = '';
   values.forEach((value, index) => {
@@ -79,73 +184,139 @@ function acceptEntries(values: unknown[], result: ParsedSnapshot, sources?: stri
       result.entries.push(entry);
     } else {
       invalid++;
-      if (!firstProblem) firstProblem = `entries[${index}]: ${problem}`;
+      if (!firstProblem) firstProblem = `${label(index)}: ${problem}`;
     }
   });
   if (invalid > 0) {
     result.damaged = true;
+    result.lost = (result.lost ?? 0) + invalid;
     result.problems.push(`${invalid} invalid entr${invalid === 1 ? 'y' : 'ies'} set aside (first: ${firstProblem})`);
   }
 }
 
-/**
- * Salvage from text that is not valid JSON (truncated, torn, garbage around it): finds the
- * `entries` array and parses each complete element on its own.
- */
-function salvageText(text: string, result: ParsedSnapshot): void {
-  const header = (key: string) => new RegExp(`"${key}"\\s*:\\s*"((?:[^"\\\\]|\\\\.)*)"`).exec(text)?.[1] ?? null;
-  result.startedAt = header('started_at');
-  result.agentType = header('agent_type');
-  result.lastFlush = header('last_flush');
-  const key = /"entries"\s*:\s*\[/.exec(text);
-  if (!key) {
-    result.problems.push('no entries could be salvaged');
-    return;
-  }
-  const values: unknown[] = [];
-  let unreadable = 0;
-  for (const slice of arrayElements(text, key.index + key[0].length)) {
-    try {
-      values.push(JSON.parse(slice));
-    } catch {
-      unreadable++;
-    }
-  }
-  const before = result.entries.length;
-  acceptEntries(values, result);
-  const salvaged = result.entries.length - before;
-  result.problems.push(
-    `${salvaged} entr${salvaged === 1 ? 'y' : 'ies'} salvaged` + (unreadable ? `, ${unreadable} unreadable fragment(s) set aside` : ''),
-  );
-}
+const ENTRY_KEYS = ['timestamp', 'context_type', 'context'] as const;
 
-/** Yields the source text of each complete top-level element of a JSON array starting at `start`. */
-function* arrayElements(text: string, start: number): Generator<string> {
-  let depth = 0;
-  let inString = false;
-  let elementStart = -1;
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inString = false;
+/**
+ * Salvage by structure, whatever surrounds the entries (a torn tail, a broken neighbour, a
+ * second document, `entries` as an object or twice): every `{` that starts an object whose
+ * balanced extent parses as JSON and has the keys of an entry at its top is an entry. A broken
+ * element does not hide the ones after it: the scan resumes at the next `{`. Entries that touch
+ * a byte that was not UTF-8 are set aside, and the text between entries that is not the
+ * document's own structure is reported with the number of entries it seems to hold.
+ */
+function salvageEntries(text: string, invalidAt: readonly number[], result: ParsedSnapshot): void {
+  const found: Array<{ value: unknown; start: number }> = [];
+  const taken: Array<[number, number]> = [];
+  let touchingInvalid = 0;
+  let nextInvalid = 0;
+  for (let i = text.indexOf('{'); i >= 0 && i < text.length; i = text.indexOf('{', i + 1)) {
+    if (!/^\{\s*"/.test(text.slice(i, i + 64))) continue;
+    const end = objectEnd(text, i);
+    if (end < 0) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(i, end));
+    } catch {
       continue;
     }
-    if (c === 0x22) {
-      inString = true;
-      if (depth === 0 && elementStart < 0) elementStart = i;
-    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (depth === 0) elementStart = i;
-      depth++;
-    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      if (depth === 0) return; // end of the entries array
-      depth--;
-      if (depth === 0 && elementStart >= 0) {
-        yield text.slice(elementStart, i + 1);
-        elementStart = -1;
-      }
+    if (!isEntryShaped(value)) continue;
+    while (nextInvalid < invalidAt.length && invalidAt[nextInvalid] < i) nextInvalid++;
+    if (nextInvalid < invalidAt.length && invalidAt[nextInvalid] < end) touchingInvalid++;
+    else found.push({ value, start: i });
+    taken.push([i, end]);
+    i = end - 1;
+  }
+  const before = result.entries.length;
+  const byId = new Set<string>();
+  let repeats = 0;
+  acceptEntries(
+    found.map((f) => f.value).filter((value) => {
+      // The same entry of ours twice (a second document, a repeated key) is one entry; entries
+      // of the crate carry no id, and identical ones are kept as the crate keeps them.
+      const id = (value as { id?: unknown }).id;
+      if (typeof id !== 'string') return true;
+      if (byId.has(id)) return (repeats++, false);
+      byId.add(id);
+      return true;
+    }),
+    result,
+    (index) => `entry at character ${found[index]?.start ?? '?'}`,
+  );
+  if (touchingInvalid) {
+    result.lost = (result.lost ?? 0) + touchingInvalid;
+    result.problems.push(`${touchingInvalid} entr${touchingInvalid === 1 ? 'y' : 'ies'} holding bytes that are not UTF-8 set aside (they would be altered)`);
+  }
+  const passages = unreadablePassages(text, taken);
+  if (passages.length) {
+    const held = passages.reduce((n, p) => n + p.entries, 0);
+    result.lost = (result.lost ?? 0) + held;
+    const where = passages.slice(0, 3).map((p) => `${p.start}-${p.end}`).join(', ') + (passages.length > 3 ? ', …' : '');
+    result.problems.push(
+      `${passages.length} unreadable passage(s) set aside (characters ${where})` +
+        (held ? `, holding about ${held} entr${held === 1 ? 'y' : 'ies'} that could not be read` : ', holding no entry'),
+    );
+  }
+  if (repeats) result.problems.push(`${repeats} repeated cop${repeats === 1 ? 'y' : 'ies'} of entries dropped`);
+  const salvaged = result.entries.length - before;
+  result.problems.push(`${salvaged} entr${salvaged === 1 ? 'y' : 'ies'} salvaged`);
+  if (result.startedAt === null) {
+    const head = text.slice(0, taken[0]?.[0] ?? text.length);
+    result.startedAt = /"started_at"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(head)?.[1] ?? null;
+    const tail = text.slice(taken.at(-1)?.[1] ?? 0);
+    result.agentType = /"agent_type"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(tail)?.[1] ?? null;
+    result.lastFlush = /"last_flush"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(tail)?.[1] ?? null;
+  }
+}
+
+function isEntryShaped(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return ENTRY_KEYS.every((key) => Object.prototype.hasOwnProperty.call(value, key));
+}
+
+/** Offset just past the object or array that starts at `start`, or -1 when it never closes. */
+function objectEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(text, i) - 1;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) return i + 1;
     }
   }
+  return -1;
+}
+
+// The document's own structure between entries: its header keys with their values, keys of an
+// `entries` object, brackets, commas and white space.
+const STRUCTURE = /"(?:started_at|last_flush|agent_type)"\s*:\s*(?:"(?:[^"\\]|\\.)*"|null)|"(?:[^"\\]|\\.)*"\s*:|[\s,[\]{}]/g;
+
+/** Stretches of text outside the entries taken that are not the document's structure. */
+function unreadablePassages(text: string, taken: ReadonlyArray<[number, number]>): Array<{ start: number; end: number; entries: number }> {
+  const passages: Array<{ start: number; end: number; entries: number }> = [];
+  const count = (gap: string, pattern: RegExp) => gap.match(pattern)?.length ?? 0;
+  let from = 0;
+  for (let k = 0; k <= taken.length; k++) {
+    const to = k < taken.length ? taken[k][0] : text.length;
+    const gap = text.slice(from, to);
+    if (gap.replace(STRUCTURE, '') !== '') {
+      // Each entry has one of each of these keys; one broken key cannot hide all of them.
+      let entries = Math.max(count(gap, /"context_type"\s*:/g), count(gap, /"extraction_started"\s*:/g), count(gap, /\{\s*"timestamp"\s*:/g));
+      if (entries === 0 && k === taken.length && startsAnEntry(gap, k === 0)) entries = 1; // torn in its first bytes
+      passages.push({ start: from, end: to, entries });
+    } else if (k === taken.length && startsAnEntry(gap, k === 0)) {
+      passages.push({ start: from, end: to, entries: 1 });
+    }
+    if (k < taken.length) from = taken[k][1];
+  }
+  return passages;
+}
+
+/** The text after the last entry opens another one (the file ends inside it). */
+function startsAnEntry(tail: string, isWholeFile: boolean): boolean {
+  const rest = isWholeFile ? /"entries"\s*:\s*[[{]([\s\S]*)$/.exec(tail)?.[1] ?? '' : tail;
+  const open = rest.lastIndexOf('{');
+  return open >= 0 && rest.indexOf('}', open) < 0;
 }
 
 /** An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. */
@@ -181,14 +352,14 @@ export async function writeSnapshot(file: string, data: BufferData, text = seria
 }
 
 export async function readSnapshotFile(file: string): Promise<ParsedSnapshot | null> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  return parseSnapshot(text);
+  return parseSnapshot(bytes);
 }
 
 /**

@@ -1,7 +1,8 @@
 // The buffer folder as a whole: which files belong to which agent, reading an agent's snapshot
 // and journals merged by entry id, and compaction (journals merged into the snapshot under the
 // agent lock, damaged snapshots salvaged, oversized buffers rolled over into archives).
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isExistingBufferName } from './agentName';
 import { ensureDir, fsyncDir } from './fsutil';
@@ -26,7 +27,8 @@ export interface AgentFiles {
   damagedCopies: string[];
 }
 
-const DAMAGED = /^(.+)\.json\.damaged-[0-9TZ]+$/;
+/** A damaged snapshot's copy, or a journal kept aside for lines that are not valid entries. */
+const DAMAGED = /^(.+)\.json\.(?:damaged|rejected)-[0-9TZ]+$/;
 const ARCHIVE = /^(.+)\.archive-[0-9TZ]+$/;
 
 /** `2026-11-26T00:15:02.123Z` → `20261126T001502123Z`: sortable and safe in file names everywhere. */
@@ -168,7 +170,14 @@ export function mergeBuffer(
     keys.push(f.key);
   }
   for (const copy of files.damagedCopies) {
-    problems.push(`a damaged file was set aside as ${path.basename(copy)} (its valid entries were kept)`);
+    if (path.basename(copy).includes('.json.rejected-')) {
+      problems.push(`${path.basename(copy)} holds journal lines that are not entries the crate could read; they were kept aside, not merged (its valid entries are in this buffer)`);
+      continue;
+    }
+    problems.push(
+      `${path.basename(copy)} is a copy of ${agentType}.json as it was when found damaged, kept for inspection only: ` +
+        'every entry that could be read from it is in this buffer, so nothing readable was lost (delete the copy when you no longer need it)',
+    );
   }
   if (!startedAt && entries.length) startedAt = entries[0].timestamp;
   return {
@@ -269,14 +278,19 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
     }
     const result: CompactResult = { entries: entries.length, bytesWritten: 0, mergedJournals: merged, problems: loaded.problems, lastFlush: now() };
     const snapshotPath = path.join(dir, `${agentType}.json`);
+    /** Once the snapshot holds their entries: merged journals go, those with bad lines are kept aside. */
+    const retireJournals = async () => {
+      await keepAside(dir, loaded.journalsToKeepAside.filter((j) => merged.includes(j)), result.lastFlush, log);
+      await removeFiles(dir, merged);
+    };
     if (snapshotIsDamaged(loaded, files)) {
-      const copy = `${snapshotPath}.damaged-${fileStamp(now())}`;
-      await fs.rename(snapshotPath, copy);
-      result.damagedCopy = path.basename(copy);
-      log?.warn(`${agentType}: damaged buffer file set aside as ${result.damagedCopy}; ${entries.length} valid entries kept`);
+      // The original stays in place until its replacement is durable: a crash or a failed write
+      // from here on leaves either the damaged file (salvaged again next time) or the new one.
+      result.damagedCopy = await keepDamagedCopy(snapshotPath, files.damagedCopies, now());
+      log?.warn(`${agentType}: damaged buffer file copied to ${result.damagedCopy}; ${entries.length} valid entries kept`);
     }
     if (entries.length === 0 && !files.snapshot) {
-      await removeFiles(dir, merged);
+      await retireJournals();
       result.mergedJournals = merged;
       return result;
     }
@@ -287,41 +301,117 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       last_flush: result.lastFlush,
       agent_type: agentType,
     };
+    const overLimit = (text: string) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
     let text = serializeSnapshot(data);
-    if (entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes) {
+    if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = serializeSnapshot(data);
+    if (overLimit(text)) {
+      // The roll-over is one atomic step: the full buffer is written as the snapshot (an ordinary
+      // compaction), its journals removed, and then the snapshot is renamed into the archive. A
+      // crash before the rename leaves a full snapshot that rolls over next time; after it, the
+      // archive and no snapshot. The entries never exist twice.
       const suffix = `.archive-${fileStamp(now())}`;
       const archive = `${agentType.slice(0, 64 - suffix.length)}${suffix}`;
-      const archiveBytes = await writeSnapshot(path.join(dir, `${archive}.json`), { ...data, agent_type: archive });
-      result.bytesWritten += archiveBytes;
+      result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
+      await retireJournals();
+      await fs.rename(snapshotPath, path.join(dir, `${archive}.json`));
+      await fsyncDir(dir);
       result.archive = archive;
-      log?.warn(`${agentType}: the buffer reached its size limit (${entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
+      log?.warn(`${agentType}: the buffer reached its size limit (${data.entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
       data.entries = [];
       data.started_at = result.lastFlush;
-      result.entries = 0;
       text = serializeSnapshot(data);
     }
+    result.entries = data.entries.length;
     result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
     const { started_at, last_flush, agent_type, entries: written, ...extra } = data;
     const parsed: ParsedSnapshot = { startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false };
     await options.cache?.put(snapshotPath, parsed);
-    await keepAside(dir, loaded.journalsToKeepAside.filter((j) => merged.includes(j)), now(), log);
-    await removeFiles(dir, merged);
+    if (!result.archive) await retireJournals();
     return result;
   });
 }
 
 /**
  * A merged journal with lines that are not entries the crate can read (an older version's, a
- * foreign writer's) is not removed: it is renamed to a damaged copy, which stays listed as a
+ * foreign writer's) is not removed: it is renamed to `<agent>.json.rejected-<stamp>`, listed as a
  * problem of the buffer, so that nothing is lost and nothing unreadable reaches the snapshot.
  */
 async function keepAside(dir: string, journals: string[], stamp: string, log?: Logger): Promise<void> {
   for (const [i, journal] of journals.entries()) {
     const agentJson = path.basename(journal).replace(/\.wal-.*$/, '');
-    const copy = path.join(dir, `${agentJson}.damaged-${fileStamp(stamp)}${i ? String(i) : ''}`);
+    const copy = path.join(dir, `${agentJson}.rejected-${fileStamp(stamp)}${i ? String(i) : ''}`);
     await fs.rename(journal, copy);
     log?.warn(`${path.basename(journal)} held lines that are not valid entries; it was kept aside as ${path.basename(copy)}`);
   }
+}
+
+/**
+ * Keeps the damaged snapshot's bytes as `<agent>.json.damaged-<stamp>` (a hard link, or a copy
+ * where links are refused), durable before the snapshot is replaced. When a copy with the same
+ * bytes exists already (an earlier replacement failed), that one is kept and no other made.
+ * Returns the copy's file name.
+ */
+async function keepDamagedCopy(snapshotPath: string, existing: readonly string[], stamp: string): Promise<string> {
+  const stat = await fs.stat(snapshotPath);
+  let digest: string | undefined;
+  for (const copy of existing) {
+    const other = await fs.stat(copy).catch(() => null);
+    if (!other || other.size !== stat.size) continue;
+    if (other.ino === stat.ino && other.dev === stat.dev) return path.basename(copy);
+    digest ??= await fileDigest(snapshotPath);
+    if ((await fileDigest(copy)) === digest) return path.basename(copy);
+  }
+  const copy = `${snapshotPath}.damaged-${fileStamp(stamp)}`;
+  try {
+    await fs.link(snapshotPath, copy);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+    await fs.copyFile(snapshotPath, copy, fsConstants.COPYFILE_EXCL);
+    const handle = await fs.open(copy, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+  await fsyncDir(path.dirname(snapshotPath));
+  return path.basename(copy);
+}
+
+async function fileDigest(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** An archive of this agent: `<agent, cut to fit 64 characters>.archive-<stamp>.json`. */
+function isArchiveOf(agentType: string, name: string): boolean {
+  if (!name.endsWith('.json')) return false;
+  const stem = name.slice(0, -'.json'.length);
+  const base = archiveOf(stem);
+  return base !== undefined && (base === agentType || (stem.length === 64 && agentType.startsWith(base)));
+}
+
+/**
+ * A roll-over of an earlier version wrote the archive and then emptied the snapshot: killed in
+ * between, it left every archived entry in the snapshot as well, and the next roll-over would
+ * archive them a second time. When the newest archive of this agent holds exactly the first
+ * entries of the buffer (by merge key), those are dropped from `data` (they live on in the
+ * archive). Runs only when the buffer is about to roll over, so its cost (parsing the newest
+ * archive) is paid once per roll-over. Returns true when entries were dropped.
+ */
+async function dropHalfDoneRollOver(dir: string, agentType: string, data: BufferData, log?: Logger): Promise<boolean> {
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => isArchiveOf(agentType, n)).sort();
+  const newest = names.at(-1);
+  if (!newest) return false;
+  const archived = await readSnapshotFile(path.join(dir, newest));
+  if (!archived || archived.damaged || archived.entries.length === 0 || archived.entries.length > data.entries.length) return false;
+  const archivedKeys = entryKeys(archived.entries);
+  const keys = entryKeys(data.entries.slice(0, archivedKeys.length));
+  if (!archivedKeys.every((key, i) => key === keys[i])) return false;
+  data.entries = data.entries.slice(archivedKeys.length);
+  log?.warn(`${agentType}: the first ${archivedKeys.length} entries were archived already in ${newest} by a roll-over that was cut short; they stay there and leave this buffer`);
+  return true;
 }
 
 function snapshotIsDamaged(loaded: LoadedBuffer, files: AgentFiles): boolean {

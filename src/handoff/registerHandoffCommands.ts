@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { tildify } from '../core/format';
+import { describeLeftover } from '../core/leftovers';
 import type { PersistentBuffer } from '../core/buffer';
 import { defaultBufferDir } from '../core/paths';
 import { renderBufferJson, renderBufferMarkdown } from '../core/render';
@@ -371,7 +372,7 @@ function windowUi(plans: PlanDocuments): HandoffUi {
         buffers.map((b) => ({
           label: b.agentType,
           description: plural(b.entriesCount, 'entry', 'entries'),
-          detail: b.leftover ? 'left by an earlier session' : b.inMemory ? 'this window' : undefined,
+          detail: describeLeftover(b) ?? (b.inMemory ? 'this window' : undefined),
         })),
         { title, placeHolder: 'Agent buffer' },
       );

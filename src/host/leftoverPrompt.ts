@@ -2,23 +2,21 @@
 // crashed or closed window, a hook run). Depending on `nexusBuffer.recoverOnStartup`: ask
 // ("prompt"), recover and open them in the background ("open"), or say nothing ("off").
 import * as vscode from 'vscode';
+import { describeLeftover, leftoverKind } from '../core/leftovers';
 import type { BufferStatus } from '../core/types';
 import type { RecoverOnStartup } from './settings';
 
 const LISTED_AT_MOST = 5;
 
-/**
- * Leftovers worth offering: buffers with a session that was interrupted. Archives and buffers
- * whose sessions all ended cleanly (with a `session-end`) stay listed in the view, not offered.
- */
+/** Leftovers worth offering, by the one rule of core/leftovers.ts (the view and `list` use it too). */
 export function leftoverBuffers(statuses: readonly BufferStatus[]): BufferStatus[] {
-  return statuses.filter((s) => s.leftover && !s.archiveOf && s.entriesCount > 0 && s.interrupted);
+  return statuses.filter((s) => leftoverKind(s) !== undefined);
 }
 
-/** "2 buffers left by an earlier session: claude-code (14 entries), codex (3)". */
+/** "2 buffers left by an earlier session: claude-code (14 entries, interrupted session), codex (3 entries, not cleared after its session ended)". */
 export function describeLeftovers(leftovers: readonly BufferStatus[]): string {
-  const parts = leftovers.slice(0, LISTED_AT_MOST).map((s, i) =>
-    i === 0 ? `${s.agentType} (${s.entriesCount} entr${s.entriesCount === 1 ? 'y' : 'ies'})` : `${s.agentType} (${s.entriesCount})`);
+  const parts = leftovers.slice(0, LISTED_AT_MOST).map((s) =>
+    `${s.agentType} (${s.entriesCount} entr${s.entriesCount === 1 ? 'y' : 'ies'}, ${describeLeftover(s) ?? 'left over'})`);
   const more = leftovers.length > LISTED_AT_MOST ? ` and ${leftovers.length - LISTED_AT_MOST} more` : '';
   const count = `${leftovers.length} buffer${leftovers.length === 1 ? '' : 's'}`;
   return `${count} left by an earlier session: ${parts.join(', ')}${more}`;

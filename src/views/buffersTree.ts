@@ -11,6 +11,7 @@ import type { BufferStatuses } from '../host/bufferStatuses';
 import { type BufferState, bufferContextValue, ContextValues } from '../host/contextValues';
 import { Disposable } from '../host/disposable';
 import { formatBytes } from '../core/format';
+import { describeLeftover, leftoverKind } from '../core/leftovers';
 import { relativeTime } from './relativeTime';
 
 export const BUFFERS_VIEW_ID = 'nexusBuffer.buffers';
@@ -26,7 +27,7 @@ export type BuffersTreeNode = BufferNode | EntryNode | ShowMoreNode;
 export function bufferState(status: BufferStatus): BufferState {
   if (status.damaged) return 'damaged';
   if (status.archiveOf) return 'archive';
-  if (status.leftover) return 'leftover';
+  if (leftoverKind(status)) return 'leftover';
   if (status.unflushed > 0) return 'unflushed';
   if (status.ownedByOtherWriter) return 'otherWriter';
   if (status.inMemory) return 'flushed';
@@ -40,7 +41,7 @@ export function bufferDescription(status: BufferStatus, now: number = Date.now()
   switch (bufferState(status)) {
     case 'damaged': return `${count} · damaged`;
     case 'archive': return `${count} · archive of ${status.archiveOf}`;
-    case 'leftover': return `${count} · left by an earlier session`;
+    case 'leftover': return `${count} · ${describeLeftover(status)}`;
     case 'unflushed': return `${count} · ${status.unflushed} unflushed`;
     case 'otherWriter': return `${count} · written by another process`;
     default: return status.lastFlush ? `${count} · flushed ${relativeTime(status.lastFlush, now)}` : count;
@@ -73,7 +74,9 @@ export function bufferTooltip(status: BufferStatus, now: number = Date.now()): v
   const flushed = status.lastFlush ? `${formatTimestamp(status.lastFlush)} (${relativeTime(status.lastFlush, now)})` : 'never';
   md.appendMarkdown(`**${escapeInline(status.agentType)}** · ${plural(status.entriesCount, 'entry', 'entries')}\n\n`);
   if (status.archiveOf) md.appendMarkdown(`Archive rolled over from the full buffer of ${escapeInline(status.archiveOf)}; kept and recoverable.\n\n`);
-  if (status.leftover) md.appendMarkdown('Left by an earlier session: recover it to adopt its entries.\n\n');
+  const leftover = leftoverKind(status);
+  if (leftover === 'interrupted') md.appendMarkdown('Left by an interrupted session (a crash or a kill): recover it to adopt its entries.\n\n');
+  if (leftover === 'not-cleared') md.appendMarkdown('Not cleared after its session ended: its entries were probably not stored elsewhere. Recover, export or send it, then clear it.\n\n');
   if (status.ownedByOtherWriter) md.appendMarkdown('Another window or process is writing to it right now.\n\n');
   md.appendMarkdown(`- Started: ${formatTimestamp(status.startedAt)}\n`);
   md.appendMarkdown(`- Last flush: ${flushed}\n`);

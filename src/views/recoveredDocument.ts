@@ -49,6 +49,22 @@ export class RecoveredDocumentProvider extends Disposable implements vscode.Text
     return vscode.window.showTextDocument(document, { preview: false, ...options });
   }
 
+  /**
+   * Opens the buffer as people read it: the Markdown preview of its document (the preview's
+   * "Open Source" button shows the Markdown). Falls back to the source when the built-in
+   * Markdown extension is disabled.
+   */
+  async openRendered(agentType: string, options: vscode.TextDocumentShowOptions = {}): Promise<void> {
+    const uri = bufferUri(agentType, 'md');
+    const document = await vscode.workspace.openTextDocument(uri);
+    await this.bringUpToDate(document);
+    try {
+      await vscode.commands.executeCommand('markdown.showPreview', uri, undefined, { locked: false, preserveFocus: options.preserveFocus });
+    } catch {
+      await vscode.window.showTextDocument(document, { preview: false, ...options });
+    }
+  }
+
   /** A document opened earlier shows the buffer as it was then: refresh it and wait for the update. */
   private async bringUpToDate(document: vscode.TextDocument): Promise<void> {
     const fresh = await this.provideTextDocumentContent(document.uri, new vscode.CancellationTokenSource().token);

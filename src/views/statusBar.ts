@@ -1,6 +1,7 @@
 // A status bar item with the number of buffers and of unflushed entries; clicking it focuses
 // the Buffers view. Hidden while there is no buffer at all.
 import * as vscode from 'vscode';
+import { leftoverKind } from '../core/leftovers';
 import type { BufferStatus } from '../core/types';
 import type { BufferStatuses } from '../host/bufferStatuses';
 import { Disposable } from '../host/disposable';
@@ -9,7 +10,7 @@ import { BUFFERS_VIEW_ID } from './buffersTree';
 export function statusBarText(statuses: readonly BufferStatus[]): { text: string; tooltip: string; warning: boolean } {
   const unflushed = statuses.reduce((sum, s) => sum + s.unflushed, 0);
   const damaged = statuses.filter((s) => s.damaged).length;
-  const leftover = statuses.filter((s) => s.leftover).length;
+  const leftover = statuses.filter((s) => leftoverKind(s) !== undefined).length;
   const icon = damaged > 0 ? '$(warning)' : '$(database)';
   const text = `${icon} ${statuses.length}${unflushed > 0 ? ` · ${unflushed} unflushed` : ''}`;
   const lines = [

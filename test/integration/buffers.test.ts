@@ -84,9 +84,11 @@ suite('Buffers', () => {
 
     const result = await vscode.commands.executeCommand<RecoverResult>('nexusBuffer.recover', agent);
     assert.equal(result?.entriesCount, 2);
-    const editor = vscode.window.activeTextEditor;
-    assert.equal(editor?.document.uri.toString(), `nexus-buffer:/${agent}.md`);
-    const text = editor!.document.getText();
+    // It opens rendered: the Markdown preview of the recovered document (its source one click away).
+    await waitFor(() => /markdown\.preview/.test(activeTabViewType() ?? ''), 'the Markdown preview of the recovered document', 10000);
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === `nexus-buffer:/${agent}.md`);
+    assert.ok(document, 'the recovered document is open behind the preview');
+    const text = document.getText();
     assert.match(text, /marker-first-entry/);
     assert.match(text, /cargo test --workspace/);
     assert.match(text, /src\/lib\.rs/);
@@ -107,11 +109,12 @@ suite('Buffers', () => {
     const agent = uniqueAgent('args');
     await nexus.bufferContext(agent, { insights: ['argument forms'] });
     await vscode.commands.executeCommand('nexusBuffer.showEntries', { agentType: agent });
-    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), `nexus-buffer:/${agent}.md`);
+    await waitFor(() => /markdown\.preview/.test(activeTabViewType() ?? ''), 'the Markdown preview of the entries', 10000);
+    assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.toString() === `nexus-buffer:/${agent}.md`));
     await vscode.commands.executeCommand('nexusBuffer.showEntriesJson', agent);
     assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), `nexus-buffer:/${agent}.json`);
     await vscode.commands.executeCommand('nexusBuffer.showEntries', vscode.Uri.parse(`nexus-buffer:/${agent}.json`));
-    assert.match(vscode.window.activeTextEditor!.document.getText(), /argument forms/);
+    assert.match(vscode.workspace.textDocuments.find((d) => d.uri.toString() === `nexus-buffer:/${agent}.md`)!.getText(), /argument forms/);
   });
 
   test('clear removes the buffer from memory and disk', async () => {
@@ -166,3 +169,9 @@ suite('Buffers', () => {
     await waitFor(() => Promise.race([seen.then(() => true), sleep(200).then(() => false)]), 'the folder watcher to report the new buffer');
   });
 });
+
+/** The view type of the active tab when it is a webview (the Markdown preview), else undefined. */
+function activeTabViewType(): string | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputWebview ? input.viewType : undefined;
+}

@@ -30,9 +30,11 @@ suite('Host pieces', () => {
       status('vscode', { leftover: true, entriesCount: 9, interrupted: false }),
     ];
     const leftovers = leftoverBuffers(list);
-    assert.deepEqual(leftovers.map((s) => s.agentType), ['claude-code', 'codex'], 'archives and sessions that ended cleanly are not offered');
-    assert.equal(describeLeftovers(leftovers), '2 buffers left by an earlier session: claude-code (14 entries), codex (3)');
-    assert.equal(describeLeftovers([status('one', { leftover: true, entriesCount: 1 })]), '1 buffer left by an earlier session: one (1 entry)');
+    assert.deepEqual(leftovers.map((s) => s.agentType), ['claude-code', 'codex'], 'archives and the vscode buffer of a cleanly closed window are not offered');
+    assert.equal(describeLeftovers(leftovers), '2 buffers left by an earlier session: claude-code (14 entries, interrupted session), codex (3 entries, interrupted session)');
+    assert.equal(describeLeftovers([status('one', { leftover: true, entriesCount: 1, interrupted: false })]), '1 buffer left by an earlier session: one (1 entry, not cleared after its session ended)');
+    assert.deepEqual(leftoverBuffers([status('ended', { leftover: true, entriesCount: 2, interrupted: false })]).map((s) => s.agentType), ['ended'],
+      'a buffer not cleared after its session ended is offered too (the view says the same)');
   });
 
   test('the status bar counts buffers and unflushed entries, and warns about damage', () => {

@@ -65,7 +65,7 @@ suite('Buffers view', () => {
     assert.deepEqual(items.map((r) => label(r.item)), ['broken', 'claude-code', 'codex', 'gemini']);
 
     const leftover = await rootItem('claude-code');
-    assert.equal(leftover.item.description, '14 entries · left by an earlier session');
+    assert.equal(leftover.item.description, '14 entries · interrupted session');
     assert.equal((leftover.item.iconPath as vscode.ThemeIcon).id, 'history');
     assert.match(leftover.item.contextValue ?? '', /^buffer\b.*\bstate:leftover\b/);
     assert.match(leftover.item.contextValue ?? '', /\bdisk\b/);

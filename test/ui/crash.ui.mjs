@@ -10,8 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  activeEditor, activityIcon, findInActiveEditor, quickPickRows, runCommand, showNotifications, TIMEOUT, textOf,
-  waitUntil,
+  activityIcon, quickPickRows, runCommand, showNotifications, TIMEOUT, textOf, waitUntil,
 } from './lib.mjs';
 
 const AGENT = 'crash-test';
@@ -87,12 +86,20 @@ export default async function crashUiTest(t) {
     await page.locator('.quick-input-widget .quick-input-box input').fill(AGENT);
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: AGENT }).waitFor({ timeout: TIMEOUT.ui });
     await page.keyboard.press('Enter');
-    await activeEditor(page).tab.filter({ hasText: AGENT }).waitFor({ timeout: TIMEOUT.ui });
-    const missing = [];
-    for (const { id, tag } of marker.acknowledged) {
-      // The Markdown rendering shows each entry's id (src/core/render.ts).
-      if (!/\d+ of \d+/.test(await findInActiveEditor(page, id))) missing.push(`${id} (${tag})`);
-    }
+    // Recover opens the rendered document: the Markdown preview, whose frame holds the text.
+    await page.locator('.tabs-container .tab.active', { hasText: `Preview ${AGENT}.md` }).waitFor({ timeout: TIMEOUT.ui });
+    let text = '';
+    await waitUntil(async () => {
+      for (const frame of page.frames()) {
+        if (await frame.locator('h1', { hasText: `Nexus Buffer: ${AGENT}` }).count().catch(() => 0)) {
+          text = await frame.locator('body').innerText();
+          return true;
+        }
+      }
+      return false;
+    }, TIMEOUT.ui);
+    // The Markdown rendering shows each entry's id (src/core/render.ts).
+    const missing = marker.acknowledged.filter(({ id }) => !text.includes(id)).map(({ id, tag }) => `${id} (${tag})`);
     if (missing.length) throw new Error(`acknowledged but not recovered: ${missing.join(', ')}`);
   });
   await t.screenshot(page, 'crash-recovered');

@@ -1,12 +1,11 @@
 // The main UI test (issue 3): buffers written in the crate's format appear in the Buffers view
 // with their entry counts, and "Nexus Buffer: Recover Buffer…" opens the picked agent's entries
-// in an editor. Screenshots: buffers-view.png, recovered-entries.png.
+// rendered (the Markdown preview). Screenshots: buffers-view.png, recovered-entries.png.
 import fs from 'node:fs';
 import path from 'node:path';
 import { sampleBuffer, sampleTag, writeSampleBuffers } from '../harness/sampleBuffers.mjs';
 import {
-  activeEditor, activityIcon, closeFindWidget, findInActiveEditor, openViewContainer, quickPickRows, runCommand, TIMEOUT, treeRow,
-  waitForText, widenSideBar,
+  activityIcon, openViewContainer, quickPickRows, runCommand, TIMEOUT, treeRow, waitForText, waitUntil, widenSideBar,
 } from './lib.mjs';
 
 const COUNTS = { 'claude-code': 14, codex: 3, gemini: 1 };
@@ -39,27 +38,32 @@ export default async function recoverUiTest(t) {
     }
   });
 
-  await t.check('picking claude-code opens an editor with its entries', async () => {
+  let preview;
+  await t.check('picking claude-code opens its entries rendered (the Markdown preview)', async () => {
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.fill('claude-code');
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: 'claude-code' }).waitFor({ timeout: TIMEOUT.ui });
     await page.keyboard.press('Enter');
-    const editor = activeEditor(page);
-    await editor.tab.filter({ hasText: 'claude-code' }).waitFor({ timeout: TIMEOUT.ui });
-    // The first entry is on screen: its conversation text is rendered in the editor.
+    await page.locator('.tabs-container .tab.active', { hasText: 'Preview claude-code.md' }).waitFor({ timeout: TIMEOUT.ui });
+    // The first entry is rendered: its conversation text is in the preview's frame.
     const firstAsk = sampleBuffer('claude-code', 1).entries[0].context.conversation[0].content;
-    await waitForText(editor.lines, firstAsk);
+    const found = await waitUntil(async () => {
+      for (const frame of page.frames()) {
+        if (await frame.locator('h1', { hasText: 'Nexus Buffer: claude-code' }).count().catch(() => 0)) {
+          preview = frame;
+          return (await frame.locator('body').innerText()).includes(firstAsk);
+        }
+      }
+      return false;
+    }, TIMEOUT.ui);
+    if (!found) throw new Error(`no Markdown preview shows "${firstAsk}"`);
   });
 
-  await t.check('the editor holds every one of the 14 entries (each seeded command found)', async () => {
+  await t.check('the rendered document holds every one of the 14 entries (each seeded command found)', async () => {
+    const text = await preview.locator('body').innerText();
     const missing = [];
-    for (let i = 0; i < COUNTS['claude-code']; i++) {
-      const result = await findInActiveEditor(page, sampleTag('claude-code', i));
-      if (!/\d+ of \d+/.test(result)) missing.push(sampleTag('claude-code', i));
-    }
+    for (let i = 0; i < COUNTS['claude-code']; i++) if (!text.includes(sampleTag('claude-code', i))) missing.push(sampleTag('claude-code', i));
     if (missing.length) throw new Error(`not in the recovered document: ${missing.join(', ')}`);
-    // Close the find widget and go back to the top for the screenshot.
-    await closeFindWidget(page);
   });
   await t.screenshot(page, 'recovered-entries', { publish: true });
 

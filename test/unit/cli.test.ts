@@ -68,11 +68,12 @@ test('push completes a partial context; list and show --json have it with every 
   assert.equal(listed.status, 0, listed.stderr);
   const rows = JSON.parse(listed.stdout);
   assert.equal(rows.length, 1);
-  assert.deepEqual(Object.keys(rows[0]).sort(), ['agent_type', 'bytes', 'entries_count', 'last_flush', 'problems', 'started_at']);
+  assert.deepEqual(Object.keys(rows[0]).sort(), ['agent_type', 'bytes', 'entries_count', 'last_flush', 'leftover', 'problems', 'started_at']);
   assert.equal(rows[0].agent_type, 'claude-code');
   assert.equal(rows[0].entries_count, 1);
   assert.ok(rows[0].bytes > 0);
   assert.deepEqual(rows[0].problems, []);
+  assert.equal(rows[0].leftover, 'interrupted', 'no session-end: the rule of core/leftovers.ts');
 
   const doc = showJson(dir, 'claude-code');
   assert.deepEqual(Object.keys(doc), ['started_at', 'entries', 'last_flush', 'agent_type']);
@@ -91,8 +92,8 @@ test('push completes a partial context; list and show --json have it with every 
 
   const text = run(['list', '--dir', dir]);
   assert.equal(text.status, 0);
-  assert.match(text.stdout, /^AGENT\s+ENTRIES\s+STARTED\s+LAST FLUSH\s+SIZE\s+PROBLEMS\n/);
-  assert.match(text.stdout, /\nclaude-code\s+1\s+\d{4}-/);
+  assert.match(text.stdout, /^AGENT\s+ENTRIES\s+STARTED\s+LAST FLUSH\s+SIZE\s+LEFTOVER\s+PROBLEMS\n/);
+  assert.match(text.stdout, /\nclaude-code\s+1\s+\d{4}-.*interrupted session/);
 
   const md = run(['show', 'claude-code', '--dir', dir]);
   assert.equal(md.status, 0);

@@ -120,7 +120,10 @@ describe("the crate's reader's rules", () => {
     assert.equal(recovered.status, 0, recovered.stderr);
     const snapshot = JSON.parse(fs.readFileSync(path.join(dir, 'codex.json'), 'utf8')) as { entries: Array<{ id: string }> };
     assert.deepEqual(snapshot.entries.map((e) => e.id), [good.id]);
-    assert.match(recovered.stdout + recovered.stderr, /3 unreadable line\(s\)|set aside/);
+    assert.match(recovered.stderr, /codex\.json\.rejected-\S+ holds journal lines that are not entries the crate could read; they were kept aside, not merged/);
+    const kept = fs.readdirSync(dir).filter((n) => n.startsWith('codex.json.rejected-'));
+    assert.equal(kept.length, 1);
+    assert.match(fs.readFileSync(path.join(dir, kept[0]), 'utf8'), /bad-files/);
   });
 });
 

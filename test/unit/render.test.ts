@@ -132,3 +132,37 @@ test('renderBufferJson fills every crate key and puts our own keys after them', 
   assert.deepEqual(Object.keys(doc.entries[0].context.files[0]), ['path', 'action', 'lines_added', 'lines_removed', 'timestamp']);
   assert.ok(!text.endsWith('\n'), 'the crate writes no trailing newline');
 });
+
+test('inline code an agent wrote stays code, with no escaped backticks; a lone backtick is escaped', () => {
+  const md = renderEntryMarkdown(entryWith({
+    conversation: [{ role: 'user', content: 'Run `npm test` and fix ``a`b``', timestamp: '2026-05-19T13:10:05Z' }],
+    insights: ['a lone ` backtick'],
+  }));
+  assert.ok(md.includes('Run `npm test` and fix ``a`b``'), md);
+  assert.ok(!md.includes('\\`npm'), 'no escaped backticks around inline code');
+  assert.ok(md.includes('a lone \\` backtick'));
+});
+
+test('the document groups entries by session, with a table of contents and each session\'s end', () => {
+  const entry = (i: number, type: string, session: string | null): BufferEntry => {
+    const { entry: parsed, problem } = parseEntry({
+      timestamp: `2026-05-19T13:0${i}:00Z`, context_type: type,
+      context: { agent_type: 'codex', extraction_started: '2026-05-19T13:00:00Z', session_id: session, insights: [`note ${i}`] },
+    });
+    assert.ok(parsed, problem);
+    return parsed;
+  };
+  const md = renderBufferMarkdown({
+    started_at: '2026-05-19T13:00:00Z', last_flush: null, agent_type: 'codex',
+    entries: [entry(1, 'session-start', 's-one'), entry(2, 'session-start', 's-two'), entry(3, 'session-end', 's-one'), entry(4, 'checkpoint', 's-two')],
+  });
+  assert.match(md, /## Sessions\n\n1\. \[Session 1\]\(#session-1\): `s-one` · 2026-05-19 13:01:00 UTC to 2026-05-19 13:03:00 UTC · 2 entries · ended\n2\. \[Session 2\]\(#session-2\): `s-two` .* · 2 entries · no session-end/);
+  const one = md.indexOf('\n## Session 1\n');
+  const two = md.indexOf('\n## Session 2\n');
+  assert.ok(one > 0 && two > one);
+  assert.ok(md.indexOf('### 3. session-end') > one && md.indexOf('### 3. session-end') < two, 'entry 3 is under its session');
+  assert.ok(md.indexOf('### 2. session-start') > two, 'entry 2 is under session 2, numbered in buffer order');
+  // Entries without any session id are listed as before, without grouping.
+  const plain = renderBufferMarkdown({ started_at: '2026-05-19T13:00:00Z', last_flush: null, agent_type: 'codex', entries: [entry(1, 'checkpoint', null)] });
+  assert.ok(!plain.includes('## Sessions') && plain.includes('\n## 1. checkpoint'));
+});

@@ -150,7 +150,7 @@ describe('damaged snapshots are salvaged, never lost', () => {
       assert.equal(parseSnapshot(fs.readFileSync(path.join(dir, 'claude-code.json'), 'utf8')).problems.length, 0);
       const after = await buffer.status('claude-code');
       assert.equal(after?.entriesCount, 1);
-      assert.match(after!.problems.join(' '), /set aside as claude-code\.json\.damaged-/);
+      assert.match(after!.problems.join(' '), /claude-code\.json\.damaged-\S+ is a copy of claude-code\.json/);
       assert.ok(notices.some((m) => /damaged.*1 valid entries were kept/.test(m)));
       assert.equal((await buffer.status('codex'))?.problems.length, 0, 'the other buffer is untouched');
     } finally {
