@@ -341,7 +341,7 @@ export async function removeLeftoverTemps(dir: string, agentType: string, log?: 
       bytes += stat.size;
     }, () => undefined);
   }
-  if (removed) log?.info(`${agentType}: removed ${removed} temporary file${removed === 1 ? '' : 's'} an interrupted write left (${formatBytes(bytes)} reclaimed)`);
+  if (removed) log?.info(`${agentType}: removed ${removed} temporary file${removed === 1 ? '' : 's'} left by interrupted writes (${formatBytes(bytes)} reclaimed)`);
   return bytes;
 }
 
