@@ -7,7 +7,8 @@
 // `pidns=<inode>` (a process in another pid namespace cannot be checked by pid). A waiter that
 // finds the lock held asks whether its holder is alive:
 // - an owner on this machine (same host, same pid namespace): by its pid, at once, so a lock
-//   left by a killed process costs the next writer milliseconds, not the 10 s of a timeout;
+//   left by a killed process costs the next writer milliseconds, not the 10 s of a timeout
+//   (on Linux a zombie, killed but not yet reaped, counts as gone);
 // - an owner on another machine, or a folder without owner file (an older version of this
 //   tool, which used proper-lockfile's bare folder, or a holder killed between its mkdir and
 //   its write): stale once its mtime is 10 s old. Holders refresh the mtime every 5 s, as
@@ -68,11 +69,15 @@ interface Owner {
   pidns?: string;
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
-function startTimeOf(pid: number | 'self'): string | undefined {
+/**
+ * From /proc/<pid>/stat (Linux): the state (field 3) and the start time in clock ticks since
+ * boot (field 22); undefined elsewhere, or when there is no such process.
+ */
+function procStat(pid: number | 'self'): { state: string; start: string } | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], start: fields[19] };
   } catch {
     return undefined;
   }
@@ -87,7 +92,7 @@ function pidNamespace(): string | undefined {
 }
 
 let self: { start?: string; pidns?: string } | undefined;
-const selfInfo = () => (self ??= { start: startTimeOf('self'), pidns: pidNamespace() });
+const selfInfo = () => (self ??= { start: procStat('self')?.start, pidns: pidNamespace() });
 
 function ownerLine(id: string): string {
   const { start, pidns } = selfInfo();
@@ -119,12 +124,11 @@ function processRuns(pid: number, start: string | undefined): boolean {
   } catch (error) {
     if (codeOf(error) !== 'EPERM') return false; // ESRCH: no such process
   }
+  const now = procStat(pid);
+  // A killed process whose parent has not reaped it yet (a zombie) holds nothing any more.
+  if (now && (now.state === 'Z' || now.state === 'X')) return false;
   // A pid the system gave to another process since: the owner is gone.
-  if (start !== undefined) {
-    const now = startTimeOf(pid);
-    if (now !== undefined && now !== start) return false;
-  }
-  return true;
+  return start === undefined || now === undefined || now.start === start;
 }
 
 /** Is the holder of a lock whose owner file says `owner` (if any) and whose mtime is this, alive? */

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+// Compiled to out/test/unit/support/: four levels up is the checkout.
+export const ROOT = path.resolve(__dirname, '../../../..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 const made: string[] = [];
