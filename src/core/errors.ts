@@ -22,6 +22,10 @@ export class BufferError extends Error {
 
 /** A short, human explanation of a file-system error code, with what to do about it. */
 export function describeFsError(error: unknown, what: string): string {
+  // A DISK error already said (the agent lock's, say): describe what it wraps, once.
+  if (error instanceof BufferError && error.code === 'DISK' && typeof (error.cause as NodeJS.ErrnoException | undefined)?.code === 'string') {
+    error = error.cause;
+  }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOSPC':

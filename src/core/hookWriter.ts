@@ -1,14 +1,14 @@
 // The lean one-shot writer of the hook path (`push … --from <source>`, dist/hook.js): what
 // PersistentBuffer does for a `sharedJournal: true` buffer with durability "always", without
-// loading proper-lockfile or the rest of the core. An agent waits for every hook call,
-// so this file imports only Node's `fs` and `path` and the core's small leaf modules.
+// loading the rest of the core. An agent waits for every hook call, so this file imports only
+// Node's `fs` and `path` and the core's small leaf modules.
 //
 // - completeHookContext: the crate's defaults and rules (crateSchema.ts), as `completeContext`
 //   applies them; undefined when the input is refused, so the caller can give the message.
-// - appendSharedEntry: the agent lock (proper-lockfile's protocol: `mkdir <agent>.json.lock`,
-//   stale after 10 s by mtime, removed on release), then the same append as journal.ts's
-//   appendShared (open, write, fdatasync, folder fsync for a new file). Resolves once the
-//   line is durable, like bufferContext; everything else in the folder is left to the core.
+// - appendSharedEntry: the agent lock (ownedLock.ts, the one the core's lock.ts takes), then
+//   the same append as journal.ts's appendShared (open, write, fdatasync, folder fsync for a
+//   new file). Resolves once the line is durable, like bufferContext; everything else in the
+//   folder is left to the core.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crateContext } from './crateSchema';
@@ -16,6 +16,7 @@ import { formatBytes } from './format';
 import { faults } from './faults';
 import { voidMarkerLine } from './journalVoid';
 import { nestingProblem } from './nesting';
+import { acquireLock, LockedError, releaseLock } from './ownedLock';
 import type { SessionContext } from './schema';
 
 // ---------------------------------------------------------------------------------------------
@@ -76,96 +77,25 @@ export function hookEntryLine(context: SessionContext, contextType: string, now:
 }
 
 // ---------------------------------------------------------------------------------------------
-// The agent lock, compatible with proper-lockfile as lock.ts uses it (realpath: false, stale
-// 10 s): whoever creates `<agent>.json.lock` (a folder) holds the lock; a lock whose mtime is
-// older than 10 s belongs to a writer that died and is removed. We hold it for milliseconds (the
-// 5 s deadline of the hook is below the stale time), so it never needs refreshing.
-
-const STALE_MS = 10_000;
+// The agent lock: ownedLock.ts, as lock.ts takes it. We hold it for milliseconds.
 
 type Errno = NodeJS.ErrnoException;
 const call = <T>(fn: (cb: (error: Errno | null, value?: T) => void) => void): Promise<T> =>
   new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value as T))));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Locks held by this process, removed on exit if it ends while holding one (the deadline). */
-const held = new Set<string>();
-let exitHook = false;
-
-export class LockedError extends Error {
-  override readonly name = 'LockedError';
-}
+export { LockedError };
 
 /**
- * Takes the lock folder `lockDir` (the agent lock's protocol: stale after 10 s), creating `dir`
- * (its parent, 0700) when missing; throws LockedError when still held at `deadlineAt`.
+ * Takes the lock folder `lockDir` (see ownedLock.ts), creating `dir` (its parent, 0700) when
+ * missing; throws LockedError when still held at `deadlineAt`.
  */
 export async function acquireLockDir(lockDir: string, dir: string, deadlineAt: number): Promise<void> {
-  return acquire(lockDir, dir, deadlineAt);
+  await acquireLock(lockDir, { deadlineAt, createParent: dir });
 }
 
 /** Releases a lock folder taken with acquireLockDir. */
 export async function releaseLockDir(lockDir: string): Promise<void> {
-  return release(lockDir);
-}
-
-async function acquire(lockDir: string, dir: string, deadlineAt: number): Promise<void> {
-  let attempt = 0;
-  let checkStale = true;
-  for (;;) {
-    try {
-      await call((cb) => fs.mkdir(lockDir, cb));
-      held.add(lockDir);
-      if (!exitHook) {
-        exitHook = true;
-        process.once('exit', () => {
-          for (const lock of held) {
-            try {
-              fs.rmdirSync(lock);
-            } catch {
-              // gone already
-            }
-          }
-        });
-      }
-      return;
-    } catch (error) {
-      const code = (error as Errno).code;
-      if (code === 'ENOENT') {
-        // No buffer folder yet (the first event ever): create it, owner only, as ensureDir does.
-        await call((cb) => fs.mkdir(dir, { recursive: true, mode: 0o700 }, cb));
-        continue;
-      }
-      if (code !== 'EEXIST') throw error;
-    }
-    if (checkStale) {
-      const stat = await call<fs.Stats>((cb) => fs.stat(lockDir, cb)).catch((error: Errno) => {
-        if (error.code === 'ENOENT') return null;
-        throw error;
-      });
-      if (stat === null) {
-        checkStale = false; // released meanwhile: take it (proper-lockfile skips the stale check too)
-        continue;
-      }
-      if (stat.mtime.getTime() < Date.now() - STALE_MS) {
-        await call((cb) => fs.rmdir(lockDir, cb)).catch((error: Errno) => {
-          if (error.code !== 'ENOENT') throw error;
-        });
-        checkStale = false;
-        continue;
-      }
-    }
-    checkStale = true;
-    // proper-lockfile's retries as lock.ts sets them: 10 ms, ×1.3 each time, at most 250 ms.
-    const wait = Math.min(250, 10 * 1.3 ** attempt++);
-    if (Date.now() + wait > deadlineAt) throw new LockedError('Lock file is already being held');
-    await sleep(wait);
-  }
-}
-
-async function release(lockDir: string): Promise<void> {
-  held.delete(lockDir);
-  await call((cb) => fs.rmdir(lockDir, cb)).catch(() => undefined);
+  await releaseLock(lockDir);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,12 +195,12 @@ export async function appendSharedEntries(
   dir: string, agentType: string, lines: readonly string[], opts: { startedAt: string; deadlineAt: number },
 ): Promise<SharedAppendResult> {
   const lockDir = path.join(dir, `${agentType}.json.lock`);
-  await acquire(lockDir, dir, opts.deadlineAt);
+  await acquireLockDir(lockDir, dir, opts.deadlineAt);
   let journalBytes: number;
   try {
     journalBytes = await appendLocked(dir, agentType, opts.startedAt, lines);
   } finally {
-    await release(lockDir);
+    await releaseLockDir(lockDir);
   }
   let compactionDue = false;
   if (journalBytes >= COMPACT_MIN_BYTES) {

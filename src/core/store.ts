@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isExistingBufferName } from './agentName';
+import { formatBytes } from './format';
 import { ensureDir, fsyncDir } from './fsutil';
 import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
 import { isWriterAlive, withAgentLock } from './lock';
@@ -258,6 +259,7 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
   const now = options.now ?? (() => nowTimestamp());
   await ensureDir(dir);
   return withAgentLock(dir, agentType, log, async () => {
+    await removeLeftoverTemps(dir, agentType, log);
     const files = (await scanDir(dir)).get(agentType) ?? { agentType, snapshot: null, journals: [], damagedCopies: [] };
     const merged: string[] = [];
     // Journals are read afresh (they are merged once, then removed); the snapshot may come from
@@ -412,6 +414,45 @@ async function dropHalfDoneRollOver(dir: string, agentType: string, data: Buffer
   data.entries = data.entries.slice(archivedKeys.length);
   log?.warn(`${agentType}: the first ${archivedKeys.length} entries were archived already in ${newest} by a roll-over that was cut short; they stay there and leave this buffer`);
   return true;
+}
+
+/**
+ * A temporary snapshot of `agentType` (or of its archives) that a killed writer left: ours
+ * (write-file-atomic's `<agent>.json.<number>`, `<agent>.json.tmp-<nanoseconds>`) or the
+ * crate's (`<agent>.json.tmp-<nanoseconds>`, earlier `<agent>.json.tmp`). Whether it may be
+ * removed at once: ours are written only under the agent lock, which the caller holds; the
+ * crate takes no lock, so one of those may be being written (hence the age).
+ */
+function leftoverTemp(name: string, agentType: string): { atOnce: boolean } | undefined {
+  const m = /^(.+)\.json\.(\d+|tmp|tmp-\d+)$/.exec(name);
+  if (!m || (m[1] !== agentType && archiveOf(m[1]) !== agentType)) return undefined;
+  return { atOnce: /^\d+$/.test(m[2]) };
+}
+
+/** A temporary file of the crate's this old is not being written any more. */
+const TEMP_ABANDONED_MS = 60_000;
+
+/**
+ * Removes the temporary snapshots killed writers left of this agent (a killed compaction leaves
+ * one as large as the buffer). The caller holds the agent lock. Returns the bytes reclaimed.
+ */
+export async function removeLeftoverTemps(dir: string, agentType: string, log?: Logger): Promise<number> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  let bytes = 0;
+  for (const name of names) {
+    const temp = leftoverTemp(name, agentType);
+    if (!temp) continue;
+    const file = path.join(dir, name);
+    const stat = await fs.lstat(file).catch(() => null);
+    if (!stat?.isFile() || (!temp.atOnce && stat.mtimeMs > Date.now() - TEMP_ABANDONED_MS)) continue;
+    await fs.rm(file, { force: true }).then(() => {
+      removed++;
+      bytes += stat.size;
+    }, () => undefined);
+  }
+  if (removed) log?.info(`${agentType}: removed ${removed} temporary file${removed === 1 ? '' : 's'} left by interrupted writes (${formatBytes(bytes)} reclaimed)`);
+  return bytes;
 }
 
 function snapshotIsDamaged(loaded: LoadedBuffer, files: AgentFiles): boolean {

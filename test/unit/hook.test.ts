@@ -1,6 +1,6 @@
 // The lean hook path: dist/hook.js (src/hook.ts) and its writer (src/core/hookWriter.ts) must do
 // exactly what `push --from` through the core does, without loading the core: the same entry
-// (the hand-written completion against zod), the same lock (proper-lockfile's), the same
+// (the hand-written completion against zod), the same lock (core/ownedLock.ts), the same
 // journal, the guest rules, and the compaction the core does after a shared append.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import * as lockfile from 'proper-lockfile';
 import { allHookSources } from '../../src/agents/registry';
 import { faults } from '../../src/core/faults';
 import { appendSharedEntry, completeHookContext, hookEntryLine, LockedError, MAX_ENTRY_BYTES, newHookEntryId } from '../../src/core/hookWriter';
@@ -158,11 +157,12 @@ describe('completeHookContext: zod\'s completeContext without zod', () => {
 describe('appendSharedEntry: the core\'s shared journal and agent lock', () => {
   const line = (n: number) => hookEntryLine(completeHookContext({ insights: [`n${n}`] }, { agentType: 'claude-code', extractionSource: 'native', now: NOW })!, 'checkpoint', NOW);
 
-  it('writes the journal the core reads, creating the folder, under the lock proper-lockfile sees', async () => {
+  it('writes the journal the core reads, creating the folder, under the agent lock, which names this process', async () => {
     const dir = path.join(tempDir(), 'not', 'yet');
     let heldDuringWrite = false;
     faults.beforeWrite = () => {
-      heldDuringWrite = lockfile.checkSync(path.join(dir, 'claude-code.json'), { realpath: false });
+      const owner = fs.readFileSync(path.join(dir, 'claude-code.json.lock', 'owner'), 'utf8');
+      heldDuringWrite = new RegExp(`^h[0-9a-f]{6}p${process.pid}r`).test(owner);
     };
     try {
       await appendSharedEntry(dir, 'claude-code', line(1), { startedAt: NOW, deadlineAt: Date.now() + 5000 });
@@ -170,7 +170,7 @@ describe('appendSharedEntry: the core\'s shared journal and agent lock', () => {
     } finally {
       faults.beforeWrite = undefined;
     }
-    assert.ok(heldDuringWrite, 'proper-lockfile did not see the lock held during the write');
+    assert.ok(heldDuringWrite, 'the lock was not held by this process during the write');
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
     assert.ok(!fs.existsSync(path.join(dir, 'claude-code.json.lock')), 'the lock is released');
     const files = (await scanDir(dir)).get('claude-code')!;
