@@ -250,7 +250,7 @@ export class PersistentBuffer {
   }
 
   private async prepareDisk(): Promise<void> {
-    this.dirReady ??= ensureDir(this.dir).catch((error) => {
+    this.dirReady ??= ensureDir(this.dir, this.folderNotice).catch((error) => {
       this.dirReady = undefined;
       throw error;
     });
@@ -278,7 +278,7 @@ export class PersistentBuffer {
   }
 
   private async appendToSharedJournal(state: AgentState, line: string): Promise<void> {
-    this.dirReady ??= ensureDir(this.dir);
+    this.dirReady ??= ensureDir(this.dir, this.folderNotice);
     await this.dirReady.catch((error) => {
       this.dirReady = undefined;
       throw error;
@@ -292,6 +292,9 @@ export class PersistentBuffer {
       await this.compactAgent(state.agentType).catch((error) => this.log?.warn(`compaction of ${state.agentType}: ${(error as Error).message}`));
     }
   }
+
+  /** Said once when the folder was open to others and was made owner-only (folderSafety.ts). */
+  private readonly folderNotice = (message: string): void => this.log?.warn(message);
 
   private notDurable(state: AgentState): BufferError {
     return new BufferError(

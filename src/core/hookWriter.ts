@@ -14,6 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatBytes } from './format';
 import { faults } from './faults';
+import { checkBufferFolder } from './folderSafety';
+import { openFdNoFollow, openSettingAsideUnsafe } from './safeOpen';
 import type { SessionContext } from './schema';
 
 // ---------------------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ async function fsyncDir(dir: string): Promise<void> {
 async function appendLocked(dir: string, agentType: string, startedAt: string, lines: readonly string[]): Promise<number> {
   const file = path.join(dir, `${agentType}.json.wal-shared-0`);
   faults.beforeWrite?.(file);
-  const fd = await call<number>((cb) => fs.open(file, 'a', 0o600, cb));
+  const fd = await openSettingAsideUnsafe(file, agentType, () => openFdNoFollow(file, 'append'));
   try {
     const { size } = await call<fs.Stats>((cb) => fs.fstat(fd, cb));
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
@@ -289,6 +291,13 @@ export interface SharedAppendResult {
   compactionDue: boolean;
 }
 
+export interface SharedAppendOptions {
+  startedAt: string;
+  deadlineAt: number;
+  /** Told once when the buffer folder was open to others and was made owner-only (folderSafety.ts). */
+  notice?: (message: string) => void;
+}
+
 /** PersistentBuffer's compactMinBytes default. */
 const COMPACT_MIN_BYTES = 1024 * 1024;
 
@@ -298,16 +307,17 @@ const COMPACT_MIN_BYTES = 1024 * 1024;
  * or the file-system error.
  */
 export async function appendSharedEntry(
-  dir: string, agentType: string, line: string, opts: { startedAt: string; deadlineAt: number },
+  dir: string, agentType: string, line: string, opts: SharedAppendOptions,
 ): Promise<SharedAppendResult> {
   return appendSharedEntries(dir, agentType, [line], opts);
 }
 
 /** appendSharedEntry for several lines at once: one lock, one write, one fsync. */
 export async function appendSharedEntries(
-  dir: string, agentType: string, lines: readonly string[], opts: { startedAt: string; deadlineAt: number },
+  dir: string, agentType: string, lines: readonly string[], opts: SharedAppendOptions,
 ): Promise<SharedAppendResult> {
   const lockDir = path.join(dir, `${agentType}.json.lock`);
+  await checkBufferFolder(dir, opts.notice);
   await acquire(lockDir, dir, opts.deadlineAt);
   let journalBytes: number;
   try {
@@ -317,7 +327,7 @@ export async function appendSharedEntries(
   }
   let compactionDue = false;
   if (journalBytes >= COMPACT_MIN_BYTES) {
-    const snapshot = await call<fs.Stats>((cb) => fs.stat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
+    const snapshot = await call<fs.Stats>((cb) => fs.lstat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
     compactionDue = journalBytes >= (snapshot?.size ?? 0);
   }
   return { journalBytes, compactionDue };
