@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
 
-export const ROOT = path.resolve(__dirname, '../../..');
+// out/test/unit/support/ when compiled: four levels up to the checkout.
+export const ROOT = path.resolve(__dirname, '../../../..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 const made: string[] = [];
