@@ -17,6 +17,7 @@ import { ingestSpool } from './core/spool';
 import type { HookSource } from './agents/types';
 import { agentNameProblem } from './core/agentName';
 import { describeFsError, notBufferedMessage } from './core/errors';
+import { checkBufferFolder } from './core/folderSafety';
 import { appendSharedEntry, completeHookContext, hookEntryLine, LockedError } from './core/hookWriter';
 import { nestingProblem } from './core/nesting';
 import { resolveBufferDir } from './core/paths';
@@ -171,6 +172,9 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   const context = completeHookContext(entry.context, defaults) ?? fullCli().completeContext(entry.context, defaults);
   const line = hookEntryLine(context, call.type ?? entry.contextType, new Date().toISOString());
   const dir = resolveBufferDir(call.dir);
+  // Someone else's folder: refused (one line, exit 1, nothing written); ours open to others:
+  // made owner-only, and said once on stderr (the agent shows a hook's stderr to its user only).
+  await checkBufferFolder(dir, (message) => process.stderr.write(`nexus-buffer: warning: ${oneLine(message)}\n`));
   // The payloads the spool hooks left (Claude Code's tool calls) go in first, so the buffer
   // keeps the order of events and is complete once a turn's Stop or a SessionEnd is in. A
   // failure there must not cost this event: it stays spooled for the next ingest.

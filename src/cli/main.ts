@@ -1,6 +1,7 @@
 // `nexus-buffer`: dispatch, help, and the mapping of errors to one stderr line and an exit code
 // (0 ok, 1 error, 2 usage). Never a stack trace unless NEXUS_BUFFER_DEBUG is set.
 import * as os from 'node:os';
+import { checkBufferFolder } from '../core/folderSafety';
 import { resolveBufferDir } from '../core/paths';
 import { parseCommandArgs, UsageError } from './args';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type Command } from './command';
@@ -95,6 +96,9 @@ async function dispatch(argv: string[], io: CliIo, guestIo?: CliIo): Promise<num
   }
   if (values.dir !== undefined && !String(values.dir).trim()) throw new UsageError('--dir needs a folder');
   const dir = resolveBufferDir(values.dir as string | undefined, { platform: process.platform, env: io.env, homedir: os.homedir() });
+  // Every command that opens the buffer: someone else's folder is refused, one of ours open to
+  // others is made owner-only, said once here (`hooks` only writes agents' settings).
+  if (command !== hooksCommand) await checkBufferFolder(dir, (message) => io.err(`nexus-buffer: warning: ${oneLine(message)}\n`));
   return command.run({ values, positionals, io, dir });
 }
 

@@ -2,9 +2,11 @@
 import { BufferError } from './errors';
 
 export const AGENT_NAME_RULE =
-  'an agent name is 1 to 64 characters of letters, digits, ".", "_" and "-", does not start with "." and is not a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)';
+  'an agent name is 1 to 64 characters of letters, digits, ".", "_" and "-", starts with a letter or a digit and is not a Windows device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)';
 
-const ALLOWED = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+// A letter or a digit first: a name like "-rf" or "-" would read as an option to any tool
+// (rm, ls, our own command line) that is handed the file name.
+const ALLOWED = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])$/i;
 
 /** Why `name` is not a valid agent name, or undefined when it is. */

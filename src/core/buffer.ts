@@ -258,7 +258,7 @@ export class PersistentBuffer {
   }
 
   private async prepareDisk(): Promise<void> {
-    this.dirReady ??= ensureDir(this.dir).catch((error) => {
+    this.dirReady ??= ensureDir(this.dir, this.folderNotice).catch((error) => {
       this.dirReady = undefined;
       throw error;
     });
@@ -286,7 +286,7 @@ export class PersistentBuffer {
   }
 
   private async appendToSharedJournal(state: AgentState, line: string): Promise<void> {
-    this.dirReady ??= ensureDir(this.dir);
+    this.dirReady ??= ensureDir(this.dir, this.folderNotice);
     await this.dirReady.catch((error) => {
       this.dirReady = undefined;
       throw error;
@@ -308,6 +308,9 @@ export class PersistentBuffer {
     state.keys.delete(entry.id!);
     return new BufferError('DISK', notBufferedMessage(state.diskProblem ?? 'the buffer folder cannot be written'));
   }
+
+  /** Said once when the folder was open to others and was made owner-only (folderSafety.ts). */
+  private readonly folderNotice = (message: string): void => this.log?.warn(message);
 
   private notDurable(state: AgentState): BufferError {
     return new BufferError(

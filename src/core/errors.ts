@@ -7,6 +7,8 @@ export type BufferErrorCode =
   | 'NOT_FOUND'
   | 'DISK'
   | 'LOCKED'
+  /** A buffer file that is a link (or not a regular file), a buffer folder others can write. */
+  | 'UNSAFE'
   | 'DISPOSED';
 
 export class BufferError extends Error {

@@ -1,5 +1,8 @@
 // Small file-system helpers shared by the snapshot and the journal.
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { checkBufferFolder } from './folderSafety';
+import { openHandleNoFollow } from './safeOpen';
 
 /** fsync a folder so a rename or a new file in it survives a power loss (no-op where unsupported). */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -16,9 +19,53 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates the buffer folder with owner-only permissions (0700). */
-export async function ensureDir(dir: string): Promise<void> {
+/**
+ * Creates the buffer folder with owner-only permissions (0700), or checks the one there: another
+ * user's is refused (BufferError UNSAFE), one of ours others may write is tightened to 0700 and
+ * `notice` told once (folderSafety.ts).
+ */
+export async function ensureDir(dir: string, notice?: (message: string) => void): Promise<void> {
+  await checkBufferFolder(dir, notice);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+}
+
+/** The crate's temp name (`<name>.tmp-<unix nanoseconds>`): scanDir ignores it as a torn write. */
+function tempNameFor(file: string, attempt: number): string {
+  const nanos = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n) + BigInt(attempt);
+  return `${file}.tmp-${nanos}`;
+}
+
+/**
+ * Replaces `file` atomically and durably: a new temp file beside it (O_EXCL, O_NOFOLLOW, 0600),
+ * written and fsynced, renamed over `file`, then the folder fsynced. The rename replaces a link
+ * at `file` itself, never the file it points to (write-file-atomic resolved the link and wrote
+ * through it).
+ */
+export async function writeFileAtomicNoFollow(file: string, text: string): Promise<void> {
+  let temp = '';
+  let handle: fs.FileHandle | undefined;
+  for (let attempt = 0; !handle; attempt++) {
+    temp = tempNameFor(file, attempt);
+    try {
+      handle = await openHandleNoFollow(temp, 'create', 0o600);
+    } catch (error) {
+      // A name taken (by a leftover or something planted there): another one, never that file.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
+    }
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDir(path.dirname(file));
 }
 
 export async function statOrNull(file: string): Promise<import('node:fs').Stats | null> {

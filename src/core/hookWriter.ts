@@ -17,6 +17,8 @@ import { faults } from './faults';
 import { voidMarkerLine } from './journalVoid';
 import { nestingProblem } from './nesting';
 import { acquireLock, LockedError, releaseLock } from './ownedLock';
+import { checkBufferFolder } from './folderSafety';
+import { openFdNoFollow, openSettingAsideUnsafe } from './safeOpen';
 import type { SessionContext } from './schema';
 
 // ---------------------------------------------------------------------------------------------
@@ -150,7 +152,7 @@ async function undoAppend(fd: number, size: number, lines: readonly string[]): P
 async function appendLocked(dir: string, agentType: string, startedAt: string, lines: readonly string[]): Promise<number> {
   const file = path.join(dir, `${agentType}.json.wal-shared-0`);
   faults.beforeWrite?.(file);
-  const fd = await call<number>((cb) => fs.open(file, 'a', 0o600, cb));
+  const fd = await openSettingAsideUnsafe(file, agentType, () => openFdNoFollow(file, 'append'));
   try {
     const { size } = await call<fs.Stats>((cb) => fs.fstat(fd, cb));
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
@@ -176,6 +178,13 @@ export interface SharedAppendResult {
   compactionDue: boolean;
 }
 
+export interface SharedAppendOptions {
+  startedAt: string;
+  deadlineAt: number;
+  /** Told once when the buffer folder was open to others and was made owner-only (folderSafety.ts). */
+  notice?: (message: string) => void;
+}
+
 /** PersistentBuffer's compactMinBytes default. */
 const COMPACT_MIN_BYTES = 1024 * 1024;
 
@@ -185,16 +194,17 @@ const COMPACT_MIN_BYTES = 1024 * 1024;
  * or the file-system error.
  */
 export async function appendSharedEntry(
-  dir: string, agentType: string, line: string, opts: { startedAt: string; deadlineAt: number },
+  dir: string, agentType: string, line: string, opts: SharedAppendOptions,
 ): Promise<SharedAppendResult> {
   return appendSharedEntries(dir, agentType, [line], opts);
 }
 
 /** appendSharedEntry for several lines at once: one lock, one write, one fsync. */
 export async function appendSharedEntries(
-  dir: string, agentType: string, lines: readonly string[], opts: { startedAt: string; deadlineAt: number },
+  dir: string, agentType: string, lines: readonly string[], opts: SharedAppendOptions,
 ): Promise<SharedAppendResult> {
   const lockDir = path.join(dir, `${agentType}.json.lock`);
+  await checkBufferFolder(dir, opts.notice);
   await acquireLockDir(lockDir, dir, opts.deadlineAt);
   let journalBytes: number;
   try {
@@ -204,7 +214,7 @@ export async function appendSharedEntries(
   }
   let compactionDue = false;
   if (journalBytes >= COMPACT_MIN_BYTES) {
-    const snapshot = await call<fs.Stats>((cb) => fs.stat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
+    const snapshot = await call<fs.Stats>((cb) => fs.lstat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
     compactionDue = journalBytes >= (snapshot?.size ?? 0);
   }
   return { journalBytes, compactionDue };

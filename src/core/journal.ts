@@ -8,6 +8,7 @@ import { parseEntry, type BufferEntry } from './schema';
 import { faults } from './faults';
 import { fsyncDir } from './fsutil';
 import { voidedIds, voidMarkerLine } from './journalVoid';
+import { openHandleNoFollow, openSettingAsideUnsafe } from './safeOpen';
 
 export interface JournalHeader {
   nexus_journal: 1;
@@ -87,9 +88,15 @@ export function parseJournal(text: string, fileName = 'journal'): ParsedJournal 
   return result;
 }
 
+/** Null when there is none; BufferError UNSAFE when the name is a link (never read through). */
 export async function readJournalFile(file: string): Promise<ParsedJournal | null> {
   try {
-    return parseJournal(await fs.readFile(file, 'utf8'), path.basename(file));
+    const handle = await openHandleNoFollow(file, 'read');
+    try {
+      return parseJournal(await handle.readFile('utf8'), path.basename(file));
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -221,11 +228,12 @@ export class JournalWriter {
    */
   private async ensureOpen(): Promise<number> {
     if (this.handle) {
-      const onDisk = await fs.stat(this.file).catch(() => null);
-      if (onDisk && onDisk.ino === this.inode) return onDisk.size;
+      // lstat: a link put in the file's place is not the file we hold.
+      const onDisk = await fs.lstat(this.file).catch(() => null);
+      if (onDisk && onDisk.isFile() && onDisk.ino === this.inode) return onDisk.size;
       await this.closeHandle();
     }
-    const handle = await fs.open(this.file, 'a', 0o600);
+    const handle = await openSettingAsideUnsafe(this.file, this.header.agent_type, () => openHandleNoFollow(this.file, 'append'));
     try {
       const stat = await handle.stat();
       let length = stat.size;
@@ -289,7 +297,7 @@ export const SHARED_WRITER_ID = 'shared';
 export async function appendShared(dir: string, header: JournalHeader, lines: string[]): Promise<number> {
   const file = path.join(dir, journalFileName(header.agent_type, SHARED_WRITER_ID, 0));
   faults.beforeWrite?.(file);
-  const handle = await fs.open(file, 'a', 0o600);
+  const handle = await openSettingAsideUnsafe(file, header.agent_type, () => openHandleNoFollow(file, 'append'));
   try {
     const { size } = await handle.stat();
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.

@@ -1,13 +1,11 @@
 // One `<agent>.json` snapshot in the crate's format: tolerant reading that salvages every valid
 // entry from a damaged file, and complete, atomic, durable writing.
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { bufferDataProblem, parseEntry, type BufferData, type BufferEntry } from './schema';
 import { faults } from './faults';
+import { writeFileAtomicNoFollow } from './fsutil';
 import { keepSource, prettyEntrySources, sourceOf } from './rawEntries';
-import { fsyncDir } from './fsutil';
+import { openHandleNoFollow } from './safeOpen';
 
 export interface ParsedSnapshot {
   /** Null when nothing of the header could be read (e.g. an empty or garbage file). */
@@ -346,15 +344,20 @@ export function serializeSnapshot(data: BufferData): string {
 /** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. */
 export async function writeSnapshot(file: string, data: BufferData, text = serializeSnapshot(data)): Promise<number> {
   faults.beforeWrite?.(file);
-  await writeFileAtomic(file, text, { mode: 0o600, fsync: true });
-  await fsyncDir(path.dirname(file));
+  await writeFileAtomicNoFollow(file, text);
   return Buffer.byteLength(text);
 }
 
+/** Null when there is none; BufferError UNSAFE when the name is a link (never read through). */
 export async function readSnapshotFile(file: string): Promise<ParsedSnapshot | null> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(file);
+    const handle = await openHandleNoFollow(file, 'read');
+    try {
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

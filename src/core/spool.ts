@@ -27,6 +27,7 @@ import { agentNameProblem } from './agentName';
 import {
   acquireLockDir, appendSharedEntries, completeHookContext, hookEntryLine, LockedError, releaseLockDir,
 } from './hookWriter';
+import { noFollowFlags } from './safeOpen';
 import type { SessionContext } from './schema';
 
 /** The spool's folder inside the buffer folder. */
@@ -90,8 +91,6 @@ const orNull = <T>(promise: Promise<T>, ...codes: string[]): Promise<T | null> =
 const lstat = (file: string) => call<fs.BigIntStats>((cb) => fs.lstat(file, { bigint: true }, cb as never));
 const readdir = (dir: string) => call<string[]>((cb) => fs.readdir(dir, cb));
 const myUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
-const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
-const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
 
 /** The entry id of a spooled file: the same for `X.part` and `X.json`, so a re-ingest merges. */
 export function spoolEntryId(sourceId: string, fileName: string): string {
@@ -229,6 +228,12 @@ async function ingestLocked(
   if (rejected.length > 0) {
     const aside = rejectedDirOf(bufferDir, source.id);
     await call((cb) => fs.mkdir(aside, { recursive: true, mode: 0o700 }, cb));
+    // A link there would move our payloads out of the folder: only into a real folder of ours.
+    const asideStat = await lstat(aside);
+    if (!asideStat.isDirectory() || !ownedByUs(asideStat)) {
+      result.problems.push(`${aside}: not a folder of ours (a symbolic link, a file or another user's); ${rejected.length} unreadable spool file(s) were left where they are`);
+      return;
+    }
     for (const r of rejected) {
       const to = path.join(aside, r.name);
       const moved = await orNull(call((cb) => fs.rename(r.file, to, cb)), 'ENOENT');
@@ -277,7 +282,7 @@ async function mapFile(
 
 /** Reads a file without following a symbolic link, only when it is a regular file of ours. */
 async function readRegularFile(file: string, before: fs.BigIntStats): Promise<string> {
-  const fd = await call<number>((cb) => fs.open(file, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK, cb));
+  const fd = await call<number>((cb) => fs.open(file, noFollowFlags('read'), cb));
   try {
     const stat = await call<fs.BigIntStats>((cb) => fs.fstat(fd, { bigint: true }, cb as never));
     const notOurs = (why: string) => Object.assign(new Error(why), { code: 'NOTOURS' });

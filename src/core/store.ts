@@ -9,6 +9,7 @@ import { formatBytes } from './format';
 import { ensureDir, fsyncDir } from './fsutil';
 import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
 import { isWriterAlive, withAgentLock } from './lock';
+import { fileStamp, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
 import { entryKeys, readSnapshotFile, serializeSnapshot, writeSnapshot, type ParsedSnapshot } from './snapshot';
 import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
 import type { Logger } from './types';
@@ -26,22 +27,25 @@ export interface AgentFiles {
   snapshot: { path: string; bytes: number; mtimeMs: number } | null;
   journals: JournalFile[];
   damagedCopies: string[];
+  /** Links (or folders, pipes) where a buffer file belongs: never followed, reported. */
+  unsafeFiles?: Array<{ path: string; problem: string }>;
 }
 
 /** A damaged snapshot's copy, or a journal kept aside for lines that are not valid entries. */
 const DAMAGED = /^(.+)\.json\.(?:damaged|rejected)-[0-9TZ]+$/;
 const ARCHIVE = /^(.+)\.archive-[0-9TZ]+$/;
 
-/** `2026-11-26T00:15:02.123Z` → `20261126T001502123Z`: sortable and safe in file names everywhere. */
-export function fileStamp(iso: string): string {
-  return iso.replace(/[-:.]/g, '');
-}
+export { fileStamp };
 
 export function archiveOf(agentType: string): string | undefined {
   return ARCHIVE.exec(agentType)?.[1];
 }
 
-/** Every agent with files in the folder. Temp files, locks and foreign files are ignored. */
+/**
+ * Every agent with files in the folder. Temp files, locks and foreign files are ignored. A link
+ * (or a folder, a pipe) where a buffer file belongs is never followed: it is listed as unsafe on
+ * its agent's buffer, and neither read nor merged nor removed.
+ */
 export async function scanDir(dir: string): Promise<Map<string, AgentFiles>> {
   const agents = new Map<string, AgentFiles>();
   let names: import('node:fs').Dirent[];
@@ -53,44 +57,44 @@ export async function scanDir(dir: string): Promise<Map<string, AgentFiles>> {
   }
   const of = (agentType: string): AgentFiles => {
     let files = agents.get(agentType);
-    if (!files) agents.set(agentType, (files = { agentType, snapshot: null, journals: [], damagedCopies: [] }));
+    if (!files) agents.set(agentType, (files = { agentType, snapshot: null, journals: [], damagedCopies: [], unsafeFiles: [] }));
     return files;
   };
   await Promise.all(
     names.map(async (dirent) => {
-      if (!dirent.isFile()) return;
       const name = dirent.name;
-      const full = path.join(dir, name);
-      if (name.endsWith('.json')) {
-        const agentType = name.slice(0, -'.json'.length);
-        if (!isExistingBufferName(agentType)) return;
-        const stat = await statOf(full);
-        if (stat) of(agentType).snapshot = { path: full, ...stat };
-        return;
-      }
       const journal = parseJournalFileName(name);
-      if (journal && isExistingBufferName(journal.agentType)) {
-        const stat = await statOf(full);
-        if (stat) of(journal.agentType).journals.push({ path: full, writerId: journal.writerId, generation: journal.generation, ...stat });
+      const agentType = name.endsWith('.json') ? name.slice(0, -'.json'.length) : journal ? journal.agentType : DAMAGED.exec(name)?.[1];
+      if (agentType === undefined || !isExistingBufferName(agentType)) return;
+      const full = path.join(dir, name);
+      // lstat, not the dirent: the name may have been replaced by a link since readdir.
+      const stat = dirent.isFile() || dirent.isSymbolicLink() ? await statOf(full) : { kind: 'other' as const, bytes: 0, mtimeMs: 0 };
+      if (!stat) return; // removed between readdir and lstat
+      if (stat.kind !== 'file') {
+        const target = stat.kind === 'link' ? await fs.readlink(full).catch(() => null) : undefined;
+        (of(agentType).unsafeFiles ??= []).push({ path: full, problem: unsafeFileProblem(full, target, !name.endsWith('.json') && !journal) });
         return;
       }
-      const damaged = DAMAGED.exec(name);
-      if (damaged && isExistingBufferName(damaged[1])) of(damaged[1]).damagedCopies.push(full);
+      const { bytes, mtimeMs } = stat;
+      if (name.endsWith('.json')) of(agentType).snapshot = { path: full, bytes, mtimeMs };
+      else if (journal) of(agentType).journals.push({ path: full, writerId: journal.writerId, generation: journal.generation, bytes, mtimeMs });
+      else of(agentType).damagedCopies.push(full);
     }),
   );
   for (const files of agents.values()) {
     files.journals.sort((a, b) => a.writerId.localeCompare(b.writerId) || a.generation - b.generation);
     files.damagedCopies.sort();
+    files.unsafeFiles?.sort((a, b) => (a.path < b.path ? -1 : 1));
   }
   return agents;
 }
 
-async function statOf(file: string): Promise<{ bytes: number; mtimeMs: number } | null> {
+async function statOf(file: string): Promise<{ kind: 'file' | 'link' | 'other'; bytes: number; mtimeMs: number } | null> {
   try {
-    const stat = await fs.stat(file);
-    return { bytes: stat.size, mtimeMs: stat.mtimeMs };
+    const stat = await fs.lstat(file);
+    return { kind: stat.isFile() ? 'file' : stat.isSymbolicLink() ? 'link' : 'other', bytes: stat.size, mtimeMs: stat.mtimeMs };
   } catch {
-    return null; // removed between readdir and stat
+    return null; // removed between readdir and lstat
   }
 }
 
@@ -180,6 +184,7 @@ export function mergeBuffer(
         'every entry that could be read from it is in this buffer, so nothing readable was lost (delete the copy when you no longer need it)',
     );
   }
+  for (const unsafe of files.unsafeFiles ?? []) problems.push(unsafe.problem);
   if (!startedAt && entries.length) startedAt = entries[0].timestamp;
   return {
     agentType,
@@ -189,7 +194,7 @@ export function mergeBuffer(
     keys,
     extra: snapshot?.extra ?? {},
     problems,
-    damaged: (snapshot?.damaged ?? false) || files.damagedCopies.length > 0,
+    damaged: (snapshot?.damaged ?? false) || files.damagedCopies.length > 0 || (files.unsafeFiles?.length ?? 0) > 0,
     bytes: (files.snapshot?.bytes ?? 0) + files.journals.reduce((n, j) => n + j.bytes, 0),
     files,
     journalsToKeepAside,
@@ -257,7 +262,7 @@ export interface CompactResult {
 export async function compact(options: CompactOptions): Promise<CompactResult> {
   const { dir, agentType, log } = options;
   const now = options.now ?? (() => nowTimestamp());
-  await ensureDir(dir);
+  await ensureDir(dir, log && ((message) => log.warn(message)));
   return withAgentLock(dir, agentType, log, async () => {
     await removeLeftoverTemps(dir, agentType, log);
     const files = (await scanDir(dir)).get(agentType) ?? { agentType, snapshot: null, journals: [], damagedCopies: [] };
@@ -295,6 +300,12 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       await retireJournals();
       result.mergedJournals = merged;
       return result;
+    }
+    if (files.unsafeFiles?.some((unsafe) => unsafe.path === snapshotPath)) {
+      // A link in the snapshot's place: moved aside (the link itself, its target untouched) so
+      // the snapshot written below is a file of the folder; listings keep reporting the link.
+      const aside = await setAsideUnsafe(snapshotPath, agentType);
+      log?.warn(`${agentType}: ${agentType}.json was a symbolic link, not followed; it was set aside as ${path.basename(aside)}`);
     }
     const data: BufferData = {
       ...loaded.extra,

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { completeHookContext, hookEntryLine } from '../../src/core/hookWriter';
-import { canDropPrivileges, runCli, runCliKilledWhen, scratch, skipWithout, straceWorks, UNPRIVILEGED } from './support/hostile';
+import { canDropPrivileges, runCli, runCliKilledWhen, giveTo, scratch, skipWithout, straceWorks, UNPRIVILEGED } from './support/hostile';
 
 const NOW = '2026-11-26T00:15:02.123Z';
 const hookEvent = JSON.stringify({ session_id: 's-locks', transcript_path: '/t.jsonl', cwd: '/w', hook_event_name: 'SessionStart', source: 'startup' });
@@ -94,9 +94,15 @@ describe('a buffer folder the user cannot write', () => {
     ['push', ['push', 'claude-code'], JSON.stringify({ insights: ['x'] })],
     ['push --from (the hooks)', ['push', '--from', 'claude-hook'], hookEvent],
   ] as const) {
-    for (const [where, sub] of [['a root-owned folder', ''], ['a folder to create in a root-owned one', 'sub']] as const) {
+    // A folder of the user's own that is read-only (one of someone else's is refused before any
+    // write is tried: reliability-links.test.ts), and a folder to create inside root's.
+    for (const [where, sub] of [['a read-only folder of its own', ''], ['a folder to create in a root-owned one', 'sub']] as const) {
       it(`${what} into ${where}: permission denied, at once, exit 1, one line`, { skip }, () => {
         const root = scratch(); // root's, 0755
+        if (!sub) {
+          giveTo(UNPRIVILEGED, root);
+          fs.chmodSync(root, 0o555);
+        }
         const dir = path.join(root, sub);
         const run = runCli([...args, '--dir', dir], { input, asUser: UNPRIVILEGED });
         assert.equal(run.status, 1, run.stderr);

@@ -223,6 +223,23 @@ function run(script: string, args: string[], input: string, env: NodeJS.ProcessE
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Resolves once process `pid` catches `signal` (Linux: /proc/<pid>/status SigCgt), else after 700 ms. */
+async function untilCatches(pid: number, signal: number): Promise<void> {
+  const bit = 1n << BigInt(signal - 1);
+  for (let waited = 0; waited < 30_000; waited += 10) {
+    let status: string;
+    try {
+      status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return new Promise((r) => setTimeout(r, 700)); // no /proc here
+    }
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (caught === undefined) return new Promise((r) => setTimeout(r, 700));
+    if ((BigInt(`0x${caught}`) & bit) !== 0n) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const payload = (event = 'PostToolUse') => stringify({
   session_id: 's-hook-test', transcript_path: '/t.jsonl', cwd: '/w', hook_event_name: event, tool_name: 'Bash',
   tool_input: { command: 'ls' }, tool_response: { stdout: 'a\n', stderr: '', interrupted: false }, tool_use_id: 'toolu_1',
@@ -309,8 +326,11 @@ describe('dist/hook.js and dist/cli.js as the hooks run them', () => {
     const child = spawn(process.execPath, [HOOK, 'push', '--from', 'claude-hook', '--dir', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    // Once the hook waits for its input (its handlers are set), SIGTERM, then the input.
-    await new Promise((r) => setTimeout(r, 700));
+    // Once the hook waits for its input (its handlers are set), SIGTERM, then the input. On
+    // Linux, /proc says when its SIGHUP handler is in, set with the SIGTERM one (Node catches
+    // SIGTERM itself from the start); a loaded machine can take over a second to get there.
+    // Elsewhere a pause has to do.
+    await untilCatches(child.pid!, 1 /* SIGHUP */);
     child.kill('SIGTERM');
     child.stdin.end(payload());
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
