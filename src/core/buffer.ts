@@ -15,7 +15,7 @@ import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
 import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
-  compareTimestamps, completeContext, earliest, InvalidContextError, latest, nowTimestamp, type PartialSessionContext,
+  compareTimestamps, completeContext, earliest, InvalidContextError, latest, nowTimestamp, Timestamp, type PartialSessionContext,
 } from './schema';
 import { entryKeys } from './snapshot';
 import { archiveOf, compact, loadBuffer, ParseCache, removeBuffer, scanDir, type AgentFiles, type CompactResult, type LoadedBuffer } from './store';
@@ -192,14 +192,25 @@ export class PersistentBuffer {
    * When the disk refuses the write (full, read-only, permission) it rejects with BufferError
    * DISK: the entry is NOT acknowledged, but it is kept in memory and retried with backoff, so
    * nothing is lost while this process lives.
+   * `given` is for importers of records that have their own identity and time (an agent's
+   * session file): `id` makes the entry deterministic, so a second import of the same record
+   * merges into the first (merge by id), and `timestamp` is when it happened, not now.
    */
-  async bufferContext(agentType: string, context: PartialSessionContext, contextType = 'checkpoint'): Promise<BufferEntry> {
+  async bufferContext(
+    agentType: string, context: PartialSessionContext, contextType = 'checkpoint', given: { id?: string; timestamp?: string } = {},
+  ): Promise<BufferEntry> {
     this.assertLive();
     assertAgentName(agentType);
     if (typeof contextType !== 'string' || contextType.length === 0 || contextType.length > 200) {
       throw new BufferError('INVALID_CONTEXT', 'context type: must be a non-empty string of at most 200 characters');
     }
-    const timestamp = this.now();
+    if (given.id !== undefined && (typeof given.id !== 'string' || given.id.length === 0 || given.id.length > 200)) {
+      throw new BufferError('INVALID_CONTEXT', 'entry id: must be a non-empty string of at most 200 characters');
+    }
+    if (given.timestamp !== undefined && !Timestamp.safeParse(given.timestamp).success) {
+      throw new BufferError('INVALID_CONTEXT', `entry timestamp: must be an RFC 3339 timestamp, got ${JSON.stringify(given.timestamp)}`);
+    }
+    const timestamp = given.timestamp ?? this.now();
     let complete;
     try {
       complete = completeContext(context, { agentType, now: timestamp });
@@ -208,7 +219,7 @@ export class PersistentBuffer {
       throw error;
     }
     // Key order as the crate writes it; `id` last (the crate's reader ignores it).
-    const entry: BufferEntry = { timestamp, context_type: contextType, context: complete, id: newEntryId() };
+    const entry: BufferEntry = { timestamp, context_type: contextType, context: complete, id: given.id ?? newEntryId() };
     const line = JSON.stringify(entry);
     const bytes = Buffer.byteLength(line);
     if (bytes > this.settings.maxEntryBytes) {

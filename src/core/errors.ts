@@ -5,6 +5,8 @@ export type BufferErrorCode =
   | 'INVALID_CONTEXT'
   | 'ENTRY_TOO_LARGE'
   | 'NOT_FOUND'
+  | 'EXISTS'
+  | 'INVALID_ARGUMENT'
   | 'DISK'
   | 'LOCKED'
   | 'DISPOSED';
