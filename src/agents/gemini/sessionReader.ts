@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { capText, isObject, MAX_OUTPUT_CHARS, redactSecrets, stringOf, type Json } from '../shared/payload';
 import { instantOf } from '../shared/instant';
-import { readJsonLines, type JsonLine } from '../shared/jsonLines';
+import { readJsonLines, withoutNul } from '../shared/jsonLines';
 import { findFiles, firstLines, oneLinePrompt } from '../shared/sessionFiles';
 import { bareRecord, sessionRecord, type LineSource } from '../shared/sessionRecord';
 import type { HookPlaces, SessionFileInfo, SessionProblem, SessionReadResult, SessionReadStart, SessionRecord, SessionSource } from '../types';
@@ -83,7 +83,7 @@ async function peek(file: string): Promise<{ header: Json; messages: Json[] }> {
 }
 
 async function readDocument(file: string): Promise<Json> {
-  const doc = JSON.parse((await fs.readFile(file, 'utf8')).replace(/\u0000/g, '')) as unknown;
+  const doc = JSON.parse(withoutNul(await fs.readFile(file, 'utf8'))) as unknown;
   if (!isObject(doc)) throw new Error('not a JSON object');
   return doc;
 }

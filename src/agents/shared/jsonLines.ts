@@ -32,7 +32,10 @@ export interface JsonLinesRead {
 /** Reads at most this much of a file per call (a session file of hundreds of MB is read in steps). */
 export const MAX_READ_BYTES = 64 * 1024 * 1024;
 
-const NUL = /\u0000/g;
+/** `text` without its NUL bytes (what a write that did not land leaves). */
+export function withoutNul(text: string): string {
+  return text.split('\u0000').join('');
+}
 
 /** The lines of `file` from byte `offset` (line number `line`) to its end. Throws only when it cannot be read. */
 export async function readJsonLines(file: string, offset = 0, line = 1, maxBytes = MAX_READ_BYTES): Promise<JsonLinesRead> {
@@ -82,7 +85,7 @@ export async function readJsonLines(file: string, offset = 0, line = 1, maxBytes
 function parseLine(file: string, raw: string, line: number, offset: number, ended: boolean, out: JsonLinesRead): void {
   let text = raw;
   if (text.includes('\u0000')) {
-    text = text.replace(NUL, '');
+    text = withoutNul(text);
     if (text.trim() === '') {
       out.problems.push({ file, line, message: `${raw.length} NUL bytes and nothing else (a write that never landed, e.g. after a crash); skipped` });
       return;

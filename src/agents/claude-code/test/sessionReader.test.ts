@@ -46,7 +46,6 @@ test('a real transcript: every user, assistant and system line is one entry with
 
 test('a real transcript: the prompt, the commands with their outcome, the files, the subagent, the decision, the compaction summary', async () => {
   const { records } = await readClaudeSession(FIXTURE, { offset: 0, line: 1 });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const all = (key: 'conversation' | 'commands_run' | 'files' | 'errors' | 'subagent_executions' | 'decisions' | 'insights'): any[] =>
     records.flatMap((r) => (r.context[key] ?? []) as unknown[]);
   assert.deepEqual(all('conversation').filter((m) => m.role === 'user').map((m) => m.content), ['[[e2e:main]] Check the build and write the notes.', '/compact']);
