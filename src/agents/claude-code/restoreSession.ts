@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BufferError } from '../../core/errors';
-import type { BufferEntry } from '../../core/schema';
+import { compareTimestamps, type BufferEntry } from '../../core/schema';
 import { isObject, type Json } from '../shared/payload';
 import type { HookPlaces } from '../types';
 import { claudeProjectsDir, projectFolderName } from './sessionReader';
@@ -32,19 +32,24 @@ export function planRestore(entries: readonly BufferEntry[], sessionId: string, 
   if (!SESSION_ID.test(sessionId)) {
     throw new BufferError('INVALID_ARGUMENT', `session id ${JSON.stringify(sessionId)}: expected Claude Code's id, e.g. 827221e7-420c-4134-8c59-49f6683859d2`);
   }
-  const kept: Array<{ line: number; text?: string; omitted?: boolean; parent?: string | null }> = [];
-  const seen = new Set<number>();
+  // In the order of their file (a file's own times are not in order: a compaction writes lines
+  // dated before the one above them). A session imported from several files (the original, and
+  // later a restored one that Claude Code appended to) has each file's lines in a group, the
+  // groups in the order of their earliest line; a line (an id) is written once.
+  const kept: Array<{ file: string; at: string; line: number; text?: string; parent?: string | null }> = [];
+  const seen = new Set<string>();
   let cwd: string | undefined;
   for (const entry of entries) {
     if (entry.context.session_id !== sessionId) continue;
     const custom = entry.context.custom as Json;
     const transcript = isObject(custom.transcript) ? custom.transcript : undefined;
     if (!transcript || custom.capture !== 'claude-code-session-file' || typeof custom.source_line !== 'number') continue;
-    if (seen.has(custom.source_line)) continue;
-    seen.add(custom.source_line);
+    const key = entry.id ?? `${String(custom.source_file)}:${custom.source_line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const parent = transcript.parent === null || typeof transcript.parent === 'string' ? transcript.parent : undefined;
     if (typeof transcript.line === 'string') {
-      kept.push({ line: custom.source_line, text: transcript.line, ...(parent !== undefined ? { parent } : {}) });
+      kept.push({ file: String(custom.source_file), at: entry.timestamp, line: custom.source_line, text: transcript.line, ...(parent !== undefined ? { parent } : {}) });
       if (cwd === undefined) {
         try {
           const value = JSON.parse(transcript.line) as Json;
@@ -54,14 +59,19 @@ export function planRestore(entries: readonly BufferEntry[], sessionId: string, 
         }
       }
     } else {
-      kept.push({ line: custom.source_line, omitted: true });
+      kept.push({ file: String(custom.source_file), at: entry.timestamp, line: custom.source_line });
     }
   }
   if (kept.length === 0) {
     throw new BufferError('NOT_FOUND', `no imported lines of Claude Code session ${sessionId} in the claude-code buffer (import it first: nexus-buffer import --from claude-code)`);
   }
   if (cwd === undefined) throw new BufferError('NOT_FOUND', `the imported lines of session ${sessionId} do not say which folder it ran in (no cwd)`);
-  kept.sort((a, b) => a.line - b.line);
+  const firstAt = new Map<string, string>();
+  for (const item of kept) {
+    const at = firstAt.get(item.file);
+    if (at === undefined || compareTimestamps(item.at, at) < 0) firstAt.set(item.file, item.at);
+  }
+  kept.sort((a, b) => (a.file === b.file ? a.line - b.line : compareTimestamps(firstAt.get(a.file)!, firstAt.get(b.file)!) || (a.file < b.file ? -1 : 1)));
   const lines: string[] = [];
   const omitted: number[] = [];
   for (const item of kept) {

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { PersistentBuffer } from '../../core/buffer';
+import { BufferError } from '../../core/errors';
 import type { AgentProvider, HookPlaces, SessionFileInfo, SessionProblem, SessionReadStart } from '../types';
 import { loadImportState, saveImportState, type ImportState } from './importState';
 
@@ -114,7 +115,18 @@ export async function importSessions(
         result.known++;
         continue;
       }
-      if (!options.dryRun) await buffer.bufferContext(info.agent, record.context, record.contextType, { id: record.id, timestamp: record.timestamp });
+      if (!options.dryRun) {
+        try {
+          await buffer.bufferContext(info.agent, record.context, record.contextType, { id: record.id, timestamp: record.timestamp });
+        } catch (error) {
+          // A record the buffer refuses (too large, not a valid context) is reported; a disk that
+          // refuses the writes stops the import (nothing after it would be written either).
+          if (!(error instanceof BufferError) || (error.code !== 'ENTRY_TOO_LARGE' && error.code !== 'INVALID_CONTEXT')) throw error;
+          const line = (record.context.custom as { source_line?: unknown } | undefined)?.source_line;
+          result.problems.push({ file: info.file, line: typeof line === 'number' ? line : 0, message: `not imported: ${error.message}` });
+          continue;
+        }
+      }
       ids.add(record.id);
       result.added++;
     }

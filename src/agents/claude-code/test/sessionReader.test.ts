@@ -152,3 +152,20 @@ test('restore refuses to overwrite: Claude Code still has the session in some pr
   assert.equal(readFileSync(path.join(elsewhere, `${SESSION}.jsonl`), 'utf8'), 'the agent’s own\n');
   assert.throws(() => planRestore(asEntries(records), 'another-session', places), /no imported lines/);
 });
+
+test('restore after a restored file grew and was imported again: the lines in time order, each once, the new one last', async () => {
+  const { records } = await readClaudeSession(FIXTURE, { offset: 0, line: 1 });
+  const config = tmp();
+  const places = { home: '/nonexistent', env: { CLAUDE_CONFIG_DIR: config } };
+  const first = planRestore(asEntries(records), SESSION, places);
+  const last = JSON.parse(first.lines[first.lines.length - 1]!) as Record<string, unknown>;
+  const added = JSON.stringify({ ...last, type: 'user', uuid: 'feedf00d-0000-4000-8000-000000000001', parentUuid: last.uuid, timestamp: '2026-12-03T09:00:00.000Z', message: { role: 'user', content: 'one more thing' } });
+  const restored = path.join(tmp(), `${SESSION}.jsonl`);
+  writeFileSync(restored, `${[...first.lines, added].join('\n')}\n`);
+  const again = await readClaudeSession(restored, { offset: 0, line: 1 });
+  const known = new Set(records.map((r) => r.id));
+  const fresh = again.records.filter((r) => !known.has(r.id)); // what an import adds: ids it does not have
+  assert.deepEqual(fresh.map((r) => r.id), ['native-claude-code-feedf00d-0000-4000-8000-000000000001']);
+  const plan = planRestore([...asEntries(records), ...asEntries(fresh)], SESSION, places);
+  assert.deepEqual(plan.lines, [...first.lines, added]);
+});

@@ -125,3 +125,18 @@ test('--since, --project and a dry run', async () => {
   assert.equal(parseDuration('7d'), 7 * 86_400_000);
   assert.equal(parseDuration('7 days'), undefined);
 });
+
+test('a record the buffer refuses (too large) is reported with its file and line; the others are imported', async () => {
+  const { dir, places, file } = setUp(LINES);
+  const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, maxEntryBytes: 2_500 });
+  let report;
+  try {
+    report = await importSessions(buffer, AGENTS, await listSessions(AGENTS, { places }));
+  } finally {
+    await buffer.dispose();
+  }
+  const refused = report.problems.filter((p) => /not imported: entry of .* refused/.test(p.message));
+  assert.ok(refused.length > 0 && refused.every((p) => p.file === file && p.line > 0), JSON.stringify(report.problems.slice(0, 2)));
+  assert.ok(report.added > 0);
+  assert.equal((await entries(dir)).length, report.added);
+});
