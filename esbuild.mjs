@@ -21,15 +21,16 @@ const common = {
 /**
  * The hook bundle needs the agents' mappings from the registry, not their installers (settings
  * files, TOML, diffs: tens of KB per agent, and fs/promises). Each `src/agents/<agent>/index.ts`
- * imports its `./installer` only to set `hooks`, which the hook path never reads: in
- * dist/hook.js that import gives an empty module (so `hooks` is undefined there). An index.ts
+ * imports its `./installer` only to set `hooks`, and its `./sessionReader` only to set
+ * `sessions` (for `nexus-buffer import`), which the hook path never reads: in dist/hook.js
+ * those imports give an empty module (so `hooks` and `sessions` are undefined there). An index.ts
  * that called its installer while loading would make dist/hook.js fail at once, in every test
  * of the hooks.
  */
 const withoutInstallers = {
   name: 'hook-bundle-without-installers',
   setup(build) {
-    build.onResolve({ filter: /^\.\/installer$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/(installer|sessionReader)$/ }, (args) =>
       /[\\/]src[\\/]agents[\\/][^\\/]+[\\/]index\.ts$/.test(args.importer) ? { path: args.importer, namespace: 'no-installer' } : undefined);
     build.onLoad({ filter: /.*/, namespace: 'no-installer' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
@@ -50,7 +51,7 @@ const builds = [
 const NOT_ON_THE_HOOK_PATH = [
   /node_modules\/(zod|proper-lockfile|write-file-atomic)\//,
   /src\/core\/(schema|buffer|store|lock|journal|snapshot)\.ts$/,
-  /src\/agents\/[^/]+\/installer\.ts$/,
+  /src\/agents\/[^/]+\/(installer|sessionReader)\.ts$/,
   /src\/agents\/shared\/(settingsFile|groupsInstaller|hookGroups)\.ts$/,
 ];
 

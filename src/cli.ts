@@ -4,12 +4,13 @@
 // this file, so they take the lean path too. The paths are computed, so esbuild keeps the three
 // bundles apart (each loads only when needed); a package must ship all three.
 import * as path from 'node:path';
+import { isHookGuest } from './cli/guest';
 import { enableCompileCache } from './compileCache';
 
 const argv = process.argv.slice(2);
 enableCompileCache();
-// Any `--from` means "inside an agent" (cli/main.ts's isHookGuest): the guest rules apply.
-const guest = argv.some((arg) => arg === '--from' || arg.startsWith('--from='));
+// Any `--from` (but import's) means "inside an agent": the guest rules apply.
+const guest = isHookGuest(argv);
 // A computed path on purpose: esbuild then leaves the sibling bundle alone (loaded only when needed).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = <T>(bundle: string): T => require(path.join(__dirname, bundle)) as T;

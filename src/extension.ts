@@ -17,6 +17,7 @@ import { offerLeftovers } from './host/leftoverPrompt';
 import { messageOf, OnceNotifier } from './host/notifyOnce';
 import { ProblemNotifier } from './host/problemNotifier';
 import { readSettings, SECTION } from './host/settings';
+import { importAgentSessions, IMPORT_SESSIONS_COMMAND } from './host/sessionImport';
 import { SpoolIngester } from './host/spoolIngester';
 import { BUFFERS_VIEW_ID, BuffersTreeProvider, createBuffersView } from './views/buffersTree';
 import { PlanDocuments } from './views/planDocuments';
@@ -79,6 +80,15 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
     windowHooksUi((plan, title) => plans.show(plan, title)),
   );
   registerAgentHooksCommands(hooks, log).forEach(own);
+  own(vscode.commands.registerCommand(IMPORT_SESSIONS_COMMAND, async () => {
+    try {
+      return await importAgentSessions(host, log);
+    } catch (error) {
+      log.error(`${IMPORT_SESSIONS_COMMAND}: ${messageOf(error)}`);
+      void vscode.window.showErrorMessage(`Importing agent sessions failed: ${messageOf(error)}`);
+      return undefined;
+    }
+  }));
   own(new ProblemNotifier(host, statuses, notifier, showView, log));
 
   const watcher = own(new BufferFolderWatcher((agentType) => host.buffer.notifyExternalChange(agentType), log));

@@ -115,4 +115,70 @@ export interface AgentProvider {
   readonly hookSources: readonly HookSource[];
   /** Absent for an agent whose events arrive through another agent's hooks (Copilot). */
   readonly hooks?: AgentHooksInstaller;
+  /** The agent's own session files, for `nexus-buffer import`; absent when it keeps none we read. */
+  readonly sessions?: SessionSource;
+}
+
+/** One session file an agent keeps of its own (Claude Code's transcript, a Codex rollout, a Gemini chat). */
+export interface SessionFileInfo {
+  agent: string;
+  file: string;
+  /** The agent's own session id (from the file's name or its first lines). */
+  sessionId: string;
+  /** The folder the session ran in, when the file says. */
+  project: string | null;
+  /** The first thing the person asked, one line, when the file says. */
+  firstPrompt: string | null;
+  /** RFC 3339: the file's first record's time, else its modification time. */
+  startedAt: string;
+  /** RFC 3339: the file's modification time. */
+  modifiedAt: string;
+  bytes: number;
+}
+
+/** Where a session file could not be read as it should: the file and the line (1-based). */
+export interface SessionProblem {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** One record of a session file, as a buffer entry with an id and a time of its own. */
+export interface SessionRecord {
+  /** Deterministic, from the agent's own id of the line: `native-<agent>-<id>`. */
+  id: string;
+  timestamp: string;
+  contextType: string;
+  context: PartialSessionContext;
+}
+
+/** Where a read starts: what an earlier import of the same file consumed. */
+export interface SessionReadStart {
+  /** Byte offset of the first line not consumed yet (0: the start). */
+  offset: number;
+  /** Its line number (1-based). */
+  line: number;
+  /** What the reader keeps between reads (open tool calls, …); undefined at the start. */
+  carry?: unknown;
+}
+
+export interface SessionReadResult {
+  records: SessionRecord[];
+  problems: SessionProblem[];
+  /** Where the next read starts (a torn or unfinished last line stays unconsumed). */
+  next: Required<Pick<SessionReadStart, 'offset' | 'line'>> & { carry?: unknown };
+}
+
+/** An agent's own session files: where they are, which there are, what they hold. */
+export interface SessionSource {
+  /** The folders searched (honouring the agent's environment overrides). */
+  roots(places: HookPlaces): string[];
+  /** Every session file found, newest first; unreadable ones are skipped. */
+  list(places: HookPlaces): Promise<SessionFileInfo[]>;
+  /**
+   * Reads a session file from `start` (what was consumed before); never throws for what is in
+   * the file (a torn tail, NUL bytes, a line that is not JSON, an unknown type: problems with
+   * their line number), only when the file cannot be read at all.
+   */
+  read(file: string, start: SessionReadStart): Promise<SessionReadResult>;
 }

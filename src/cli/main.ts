@@ -7,15 +7,18 @@ import { parseCommandArgs, UsageError } from './args';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, type Command } from './command';
 import { clearCommand } from './commands/clear';
 import { hooksCommand } from './commands/hooks';
+import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { pushCommand } from './commands/push';
 import { recoverCommand } from './commands/recover';
 import { searchCommand } from './commands/search';
+import { restoreCommand } from './commands/restore';
 import { showCommand } from './commands/show';
 import { oneLine } from './format';
+import { isHookGuest } from './guest';
 import type { CliIo } from './io';
 
-export const COMMANDS: readonly Command[] = [listCommand, showCommand, pushCommand, clearCommand, recoverCommand, hooksCommand, searchCommand];
+export const COMMANDS: readonly Command[] = [listCommand, showCommand, pushCommand, clearCommand, recoverCommand, hooksCommand, searchCommand, importCommand, restoreCommand];
 
 const COMMON_HELP = `
 Common options:
@@ -45,6 +48,8 @@ Examples:
   nexus-buffer clear claude-code --yes
   nexus-buffer hooks install --yes           # hook every agent found on this machine
   nexus-buffer hooks status
+  nexus-buffer import --since 7d             # copy the agents' own session files in
+  nexus-buffer restore claude-code --session <id>
 `;
 }
 
@@ -52,15 +57,7 @@ export function commandHelp(command: Command): string {
   return `${command.help}\n${COMMON_HELP}\n`;
 }
 
-/**
- * `push ... --from <source>` runs inside an agent (Claude Code, Codex, ...), where stdout may
- * reach the model and exit code 2 blocks the agent. Detected from the raw arguments (any
- * `--from`, even an unknown source), so that even a usage mistake in that mode follows the
- * guest rules.
- */
-export function isHookGuest(argv: readonly string[]): boolean {
-  return argv.some((arg) => arg === '--from' || arg.startsWith('--from='));
-}
+export { isHookGuest };
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const guest = isHookGuest(argv);

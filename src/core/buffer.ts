@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { assertAgentName, assertExistingBufferName } from './agentName';
+import { timestampProblem } from './crateSchema';
 import { BufferError, describeFsError, notBufferedMessage } from './errors';
 import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
@@ -195,14 +196,26 @@ export class PersistentBuffer {
    * DISK: the entry is NOT acknowledged, and nothing of it stays in the journal. It is kept in
    * memory and retried with backoff (nothing is lost while this process lives), unless the
    * buffer was made with `retryFailedWrites: false`: then it is dropped.
+   * `given` is for importers of records that have their own identity and time (an agent's
+   * session file): `id` makes the entry deterministic, so a second import of the same record
+   * merges into the first (merge by id), and `timestamp` is when it happened, not now.
    */
-  async bufferContext(agentType: string, context: PartialSessionContext, contextType = 'checkpoint'): Promise<BufferEntry> {
+  async bufferContext(
+    agentType: string, context: PartialSessionContext, contextType = 'checkpoint', given: { id?: string; timestamp?: string } = {},
+  ): Promise<BufferEntry> {
     this.assertLive();
     assertAgentName(agentType);
     if (typeof contextType !== 'string' || contextType.length === 0 || contextType.length > 200) {
       throw new BufferError('INVALID_CONTEXT', 'context type: must be a non-empty string of at most 200 characters');
     }
-    const timestamp = this.now();
+    if (given.id !== undefined && (typeof given.id !== 'string' || given.id.length === 0 || given.id.length > 200)) {
+      throw new BufferError('INVALID_CONTEXT', 'entry id: must be a non-empty string of at most 200 characters');
+    }
+    const timestampRule = given.timestamp === undefined ? undefined : timestampProblem(given.timestamp);
+    if (timestampRule) {
+      throw new BufferError('INVALID_CONTEXT', `entry timestamp: ${timestampRule}, got ${JSON.stringify(given.timestamp)}`);
+    }
+    const timestamp = given.timestamp ?? this.now();
     let complete;
     try {
       complete = completeContext(context, { agentType, now: timestamp });
@@ -211,7 +224,7 @@ export class PersistentBuffer {
       throw error;
     }
     // Key order as the crate writes it; `id` last (the crate's reader ignores it).
-    const entry: BufferEntry = { timestamp, context_type: contextType, context: complete, id: newEntryId() };
+    const entry: BufferEntry = { timestamp, context_type: contextType, context: complete, id: given.id ?? newEntryId() };
     const line = JSON.stringify(entry);
     const bytes = Buffer.byteLength(line);
     if (bytes > this.settings.maxEntryBytes) {

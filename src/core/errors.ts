@@ -5,6 +5,8 @@ export type BufferErrorCode =
   | 'INVALID_CONTEXT'
   | 'ENTRY_TOO_LARGE'
   | 'NOT_FOUND'
+  | 'EXISTS'
+  | 'INVALID_ARGUMENT'
   | 'DISK'
   | 'LOCKED'
   /** A buffer file that is a link (or not a regular file), a buffer folder others can write. */

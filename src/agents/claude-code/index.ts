@@ -2,6 +2,7 @@ import { copilotHookToEntry, isCopilotPayload } from '../copilot/hookPayload';
 import type { AgentProvider, HookSource } from '../types';
 import { claudeHookToEntry } from './hookPayload';
 import { claudeCodeHooks } from './installer';
+import { claudeSessions } from './sessionReader';
 
 export const CLAUDE_CODE_AGENT = 'claude-code';
 
@@ -22,4 +23,5 @@ export const claudeCode: AgentProvider = {
   displayName: 'Claude Code',
   hookSources: [claudeHookSource],
   hooks: claudeCodeHooks,
+  sessions: claudeSessions,
 };

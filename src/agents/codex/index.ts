@@ -1,6 +1,7 @@
 import type { AgentProvider, HookSource } from '../types';
 import { CODEX_AGENT, codexHookToEntry, codexNotifyToEntry } from './hookPayload';
 import { codexHooks } from './installer';
+import { codexSessions } from './sessionReader';
 
 export { CODEX_AGENT };
 
@@ -31,4 +32,5 @@ export const codex: AgentProvider = {
   displayName: 'Codex CLI',
   hookSources: [codexHookSource, codexNotifySource],
   hooks: codexHooks,
+  sessions: codexSessions,
 };

@@ -1,6 +1,7 @@
 import type { AgentProvider, HookSource } from '../types';
 import { GEMINI_AGENT, geminiHookToEntry } from './hookPayload';
 import { geminiHooks } from './installer';
+import { geminiSessions } from './sessionReader';
 
 export const geminiHookSource: HookSource = {
   id: 'gemini-hook',
@@ -18,4 +19,5 @@ export const gemini: AgentProvider = {
   displayName: 'Gemini CLI',
   hookSources: [geminiHookSource],
   hooks: geminiHooks,
+  sessions: geminiSessions,
 };
