@@ -38,7 +38,7 @@ const withoutInstallers = {
 
 // The command line is three bundles, so that an agent's hook loads only what one event needs:
 // dist/cli.js (the `bin`: a few lines that pick one of the others), dist/hook.js (the hooks'
-// `push --from`, lean: no zod, no proper-lockfile, no installer) and dist/cli-full.js (every
+// `push --from`, lean: no compaction, no installer) and dist/cli-full.js (every
 // command). The installers point the hooks at dist/hook.js; dist/cli.js sends hooks there too.
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
@@ -49,7 +49,6 @@ const builds = [
 
 /** Modules the hook bundle must not contain: each costs the agent time on every event. */
 const NOT_ON_THE_HOOK_PATH = [
-  /node_modules\/(zod|proper-lockfile|write-file-atomic)\//,
   /src\/core\/(schema|buffer|store|lock|journal|snapshot)\.ts$/,
   /src\/agents\/[^/]+\/(installer|sessionReader)\.ts$/,
   /src\/agents\/shared\/(settingsFile|groupsInstaller|hookGroups)\.ts$/,

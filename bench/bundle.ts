@@ -47,7 +47,7 @@ export function bundleFigure(build: BundleBuild): FigureResult {
     title: `Bundle sizes (${build.production ? 'node esbuild.mjs --production: minified, no source maps' : 'dist/ as built by npm run build (development)'})`,
     headers: ['file', 'size', 'gzip -9'],
     rows,
-    notes: build.problem ? [`the production build failed (${build.problem}); sizes are of dist/ instead`] : ['one CommonJS file per entry point, dependencies (zod, proper-lockfile, write-file-atomic) bundled; vscode external.'],
+    notes: build.problem ? [`the production build failed (${build.problem}); sizes are of dist/ instead`] : ['one CommonJS file per entry point, no runtime dependencies; vscode external.'],
   };
   return { name: 'bundle', json: { production: build.production, ...(build.problem ? { problem: build.problem } : {}), files: sizes }, tables: [table], verdicts: [] };
 }

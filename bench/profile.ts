@@ -1,5 +1,5 @@
 // Where recovery spends its time: runs the reader in a child `node --cpu-prof` on the same
-// fixture and sums self time by function and by area (zod, our parsing code, GC, fs).
+// fixture and sums self time by function and by area (the crate's rules, our parsing code, GC, fs).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -27,7 +27,7 @@ export interface ProfileSummary {
 function areaOf(url: string, fn: string): string {
   if (fn === '(garbage collector)') return 'garbage collection';
   if (fn === '(program)' || fn === '(idle)' || fn === '(root)') return `V8 ${fn}`;
-  if (url.includes('node_modules/zod')) return 'zod validation';
+  if (url.includes('/src/core/crateSchema')) return "core/crateSchema.ts (the crate's rules)";
   if (url.includes('/src/core/snapshot')) return 'core/snapshot.ts (incl. JSON.parse it calls)';
   if (url.includes('/src/core/journal')) return 'core/journal.ts (incl. JSON.parse it calls)';
   if (url.includes('/src/core/schema')) return 'core/schema.ts';
