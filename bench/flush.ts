@@ -5,6 +5,7 @@
 import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULTS, PersistentBuffer } from '../src/core/buffer';
+import { FRESH_SNAPSHOT_BYTES, FRESHNESS_MS, REWRITE_FACTOR } from '../src/core/compactionPolicy';
 import { fsyncDir } from '../src/core/fsutil';
 import { serializeSnapshot } from '../src/core/snapshot';
 import type { BufferEntry } from '../src/core/schema';
@@ -210,10 +211,8 @@ export async function flushFigure(opts: { quick: boolean; progress: (s: string) 
       `compaction = flush({compact: true}): under the agent lock, re-read snapshot + journals (validated), merge, rewrite the snapshot atomically (fsync).`,
       `size rule: compaction once the journals hold >= max(${formatBytes(DEFAULTS.compactMinBytes)}, snapshot size), i.e. every "every" entries;`,
       '  amortized bytes/entry = typical flush bytes / 10 + compaction bytes / "every"; crate bytes/entry = its flush bytes / 10.',
-      `time rule: also once uncompacted entries are ${DEFAULTS.compactAfterMs / 60_000} minutes old (checked on each entry and on the periodic flush), so a`,
-      `  buffer that keeps receiving entries slowly gets at most one full rewrite per ${DEFAULTS.compactAfterMs / 60_000} minutes: at ${formatCount(last.n)} entries that is`,
-      `  ${formatBytes(last.ours.compaction.medianBytes)} per ${DEFAULTS.compactAfterMs / 60_000} min; the crate at one entry per 5 s writes ${formatBytes(last.crate.medianBytes * (DEFAULTS.compactAfterMs / 5000 / K))} in the same ${DEFAULTS.compactAfterMs / 60_000} min`,
-      `  (${formatRatio((last.crate.medianBytes * (DEFAULTS.compactAfterMs / 5000 / K)) / (last.ours.compaction.medianBytes + (DEFAULTS.compactAfterMs / 5000) * lineBytes))} ours).`,
+      `time rule (compactionPolicy.ts): also once the oldest uncompacted entry is ${FRESHNESS_MS / 1000} s old, while the snapshot is at most`,
+      `  ${formatBytes(FRESH_SNAPSHOT_BYTES)}; past that, only once the journals hold 1/${REWRITE_FACTOR} of the snapshot (at most ${REWRITE_FACTOR} bytes rewritten per byte buffered).`,
       `fill (N entries buffered, then compacted) took ${rows.map((r) => `${r.ours.fillSeconds.toFixed(1)} s at ${formatCount(r.n)}`).join(', ')}.`,
     ],
   };

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { assertAgentName, assertExistingBufferName } from './agentName';
+import { compactionDue, FRESHNESS_MS } from './compactionPolicy';
 import { timestampProblem } from './crateSchema';
 import { BufferError, describeFsError, notBufferedMessage } from './errors';
 import { formatBytes } from './format';
@@ -35,8 +36,6 @@ export const DEFAULTS = {
   maxBufferBytes: 100 * 1024 * 1024,
   /** Compact once the journals hold at least this much (and at least the snapshot's size). */
   compactMinBytes: 1024 * 1024,
-  /** ... or once uncompacted entries are this old (and not tiny next to the snapshot). */
-  compactAfterMs: 5 * 60_000,
 };
 
 interface AgentState {
@@ -57,6 +56,12 @@ interface AgentState {
   /** Current write failure, said once. */
   diskProblem?: string;
   retryTimer?: NodeJS.Timeout;
+  /** When the oldest entry not yet in the snapshot was acknowledged (clock ms); undefined when none. */
+  oldestUncompactedAt?: number;
+  /** Brings the snapshot up to date once that entry is FRESHNESS old (compactionPolicy.ts). */
+  freshnessTimer?: NodeJS.Timeout;
+  /** The snapshot's size was read from disk (before this writer's first compaction). */
+  snapshotSized?: boolean;
   retryDelayMs: number;
   compacting?: Promise<CompactResult | undefined>;
 }
@@ -296,6 +301,24 @@ export class PersistentBuffer {
     await state.journal.appendLine(line);
     state.uncompactedBytes += bytes + 1;
     state.lastFlush = this.now();
+    if (!state.snapshotSized) {
+      state.snapshotSized = true;
+      state.snapshotBytes ||= (await statOrNull(path.join(this.dir, `${state.agentType}.json`)).catch(() => null))?.size ?? 0;
+    }
+    this.noteUncompacted(state);
+  }
+
+  /** The crate's reader must see this entry within the flush interval: a timer makes sure it does. */
+  private noteUncompacted(state: AgentState): void {
+    if (state.oldestUncompactedAt !== undefined) return;
+    state.oldestUncompactedAt = this.clock();
+    if (this.settings.flushIntervalMs <= 0 || this.disposed || state.freshnessTimer) return;
+    state.freshnessTimer = setTimeout(() => {
+      state.freshnessTimer = undefined;
+      if (this.states.get(state.agentType) !== state || this.disposed) return;
+      void this.flush(state.agentType).catch((error) => this.log?.warn(`compaction of ${state.agentType}: ${(error as Error).message}`));
+    }, this.settings.flushIntervalMs);
+    state.freshnessTimer.unref?.();
   }
 
   private async appendToSharedJournal(state: AgentState, line: string): Promise<void> {
@@ -305,11 +328,14 @@ export class PersistentBuffer {
       throw error;
     });
     const header = { nexus_journal: 1 as const, agent_type: state.agentType, started_at: state.startedAt, writer_id: SHARED_WRITER_ID };
-    const journalBytes = await withAgentLock(this.dir, state.agentType, this.log, () => appendShared(this.dir, header, [line]));
+    const { journalBytes, journalStartedAt } = await withAgentLock(this.dir, state.agentType, this.log, () => appendShared(this.dir, header, [line]));
     state.lastFlush = this.now();
-    // Amortised compaction, as for own journals: once the shared journal outgrows the snapshot.
+    // As for own journals (compactionPolicy.ts): the age of the shared journal is its oldest entry's.
     const snapshotBytes = (await statOrNull(path.join(this.dir, `${state.agentType}.json`)))?.size ?? 0;
-    if (journalBytes >= Math.max(this.settings.compactMinBytes, snapshotBytes)) {
+    const oldestAgeMs = journalStartedAt === undefined ? undefined : Date.now() - journalStartedAt;
+    if (compactionDue({
+      uncompactedBytes: journalBytes, oldestAgeMs, snapshotBytes, minBytes: this.settings.compactMinBytes, freshnessMs: this.settings.flushIntervalMs || FRESHNESS_MS,
+    })) {
       await this.compactAgent(state.agentType).catch((error) => this.log?.warn(`compaction of ${state.agentType}: ${(error as Error).message}`));
     }
   }
@@ -382,11 +408,14 @@ export class PersistentBuffer {
   }
 
   private compactionDue(state: AgentState): boolean {
-    if (state.compacting || state.uncompactedBytes === 0) return false;
-    if (state.uncompactedBytes >= Math.max(this.settings.compactMinBytes, state.snapshotBytes)) return true;
-    // By time, so the crate's reader sees recent entries too; but a trickle into a huge snapshot
-    // waits until it is 1/64 of it, which bounds the rewrite cost at 64 bytes per byte buffered.
-    return this.clock() - state.lastCompaction >= DEFAULTS.compactAfterMs && state.uncompactedBytes * 64 >= state.snapshotBytes;
+    if (state.compacting) return false;
+    return compactionDue({
+      uncompactedBytes: state.uncompactedBytes,
+      oldestAgeMs: state.oldestUncompactedAt === undefined ? undefined : this.clock() - state.oldestUncompactedAt,
+      snapshotBytes: state.snapshotBytes,
+      minBytes: this.settings.compactMinBytes,
+      freshnessMs: this.settings.flushIntervalMs,
+    });
   }
 
   /**
@@ -433,6 +462,7 @@ export class PersistentBuffer {
       }
       const memoryEntries = this.settings.durability === 'off' ? [...state.unflushed] : [];
       const uncompacted = state.uncompactedBytes;
+      const compactionStarted = this.clock();
       const result = await compact({
         dir: this.dir, agentType: state.agentType, writerId: this.writerId, ownClosedJournals: state.closedJournals,
         memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
@@ -441,6 +471,12 @@ export class PersistentBuffer {
       for (const merged of result.mergedJournals) state.closedJournals.delete(merged);
       if (memoryEntries.length) state.unflushed = state.unflushed.filter((e) => !memoryEntries.includes(e));
       state.uncompactedBytes = Math.max(0, state.uncompactedBytes - uncompacted);
+      // Entries appended while it ran are not in it: their age counts from its start at the most.
+      state.oldestUncompactedAt = undefined;
+      if (state.uncompactedBytes > 0) {
+        this.noteUncompacted(state);
+        state.oldestUncompactedAt = compactionStarted;
+      }
       state.snapshotBytes = result.bytesWritten;
       state.lastCompaction = this.clock();
       state.lastFlush = result.lastFlush;
@@ -570,6 +606,7 @@ export class PersistentBuffer {
     if (state) {
       this.states.delete(agentType);
       if (state.retryTimer) clearTimeout(state.retryTimer);
+      if (state.freshnessTimer) clearTimeout(state.freshnessTimer);
       while (state.compacting) await state.compacting;
       await state.journal?.close();
     }
@@ -660,6 +697,7 @@ export class PersistentBuffer {
     if (this.timer) clearInterval(this.timer);
     for (const state of this.states.values()) {
       if (state.retryTimer) clearTimeout(state.retryTimer);
+      if (state.freshnessTimer) clearTimeout(state.freshnessTimer);
       while (state.compacting) await state.compacting;
       await state.journal?.close().catch(() => undefined);
     }

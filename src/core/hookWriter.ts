@@ -11,6 +11,7 @@
 //   folder is left to the core.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { compactionDue, journalHeaderStartedAt } from './compactionPolicy';
 import { crateContext } from './crateSchema';
 import { formatBytes } from './format';
 import { faults } from './faults';
@@ -149,12 +150,28 @@ async function undoAppend(fd: number, size: number, lines: readonly string[]): P
 }
 
 /** journal.ts's appendShared with callback fs: the caller holds the agent lock. */
-async function appendLocked(dir: string, agentType: string, startedAt: string, lines: readonly string[]): Promise<number> {
+/** When the shared journal was started (its header's `started_at`, epoch ms): its oldest entry's age. */
+async function journalStartedAt(file: string): Promise<number | undefined> {
+  // A descriptor of its own: the appending one is write-only.
+  const fd = await openFdNoFollow(file, 'read');
+  try {
+    const head = Buffer.alloc(1024);
+    const n = await call<number>((cb) => fs.read(fd, head, 0, head.length, 0, cb));
+    return journalHeaderStartedAt(head.subarray(0, n).toString('utf8'));
+  } finally {
+    await call((cb) => fs.close(fd, cb)).catch(() => undefined);
+  }
+}
+
+async function appendLocked(
+  dir: string, agentType: string, startedAt: string, lines: readonly string[],
+): Promise<{ journalBytes: number; journalStartedAt: number | undefined }> {
   const file = path.join(dir, `${agentType}.json.wal-shared-0`);
   faults.beforeWrite?.(file);
   const fd = await openSettingAsideUnsafe(file, agentType, () => openFdNoFollow(file, 'append'));
   try {
     const { size } = await call<fs.Stats>((cb) => fs.fstat(fd, cb));
+    const started = size === 0 ? Date.parse(startedAt) : await journalStartedAt(file);
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
     const data = Buffer.from((size === 0 ? headerLine(agentType, startedAt) + '\n' : '\n') + lines.map((line) => line + '\n').join(''));
     try {
@@ -165,7 +182,7 @@ async function appendLocked(dir: string, agentType: string, startedAt: string, l
       await undoAppend(fd, size, lines);
       throw error;
     }
-    return size + data.length;
+    return { journalBytes: size + data.length, journalStartedAt: started };
   } finally {
     await call((cb) => fs.close(fd, cb)).catch(() => undefined);
   }
@@ -174,7 +191,7 @@ async function appendLocked(dir: string, agentType: string, startedAt: string, l
 export interface SharedAppendResult {
   /** The shared journal's size after the append. */
   journalBytes: number;
-  /** The shared journal outgrew the snapshot (and 1 MB): merge it (core: compactAgent). */
+  /** Merge it now (core: compactAgent): compactionPolicy.ts says when. */
   compactionDue: boolean;
 }
 
@@ -184,9 +201,6 @@ export interface SharedAppendOptions {
   /** Told once when the buffer folder was open to others and was made owner-only (folderSafety.ts). */
   notice?: (message: string) => void;
 }
-
-/** PersistentBuffer's compactMinBytes default. */
-const COMPACT_MIN_BYTES = 1024 * 1024;
 
 /**
  * Appends one entry line to `<dir>/<agent>.json.wal-shared-0` under the agent lock; resolves
@@ -206,16 +220,16 @@ export async function appendSharedEntries(
   const lockDir = path.join(dir, `${agentType}.json.lock`);
   await checkBufferFolder(dir, opts.notice);
   await acquireLockDir(lockDir, dir, opts.deadlineAt);
-  let journalBytes: number;
+  let appended: Awaited<ReturnType<typeof appendLocked>>;
   try {
-    journalBytes = await appendLocked(dir, agentType, opts.startedAt, lines);
+    appended = await appendLocked(dir, agentType, opts.startedAt, lines);
   } finally {
     await releaseLockDir(lockDir);
   }
-  let compactionDue = false;
-  if (journalBytes >= COMPACT_MIN_BYTES) {
-    const snapshot = await call<fs.Stats>((cb) => fs.lstat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
-    compactionDue = journalBytes >= (snapshot?.size ?? 0);
-  }
-  return { journalBytes, compactionDue };
+  const { journalBytes, journalStartedAt: started } = appended;
+  const snapshot = await call<fs.Stats>((cb) => fs.lstat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
+  const due = compactionDue({
+    uncompactedBytes: journalBytes, oldestAgeMs: started === undefined ? undefined : Date.now() - started, snapshotBytes: snapshot?.size ?? 0,
+  });
+  return { journalBytes, compactionDue: due };
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseEntry, type BufferEntry } from './schema';
 import { faults } from './faults';
 import { fsyncDir } from './fsutil';
+import { journalHeaderStartedAt } from './compactionPolicy';
 import { voidedIds, voidMarkerLine } from './journalVoid';
 import { openHandleNoFollow, openSettingAsideUnsafe } from './safeOpen';
 
@@ -294,12 +295,15 @@ export const SHARED_WRITER_ID = 'shared';
  * which serialises every appender and every compaction that merges this file. Used by one-shot
  * writers (a hook call, a single CLI push) so they leave no journal of their own behind.
  */
-export async function appendShared(dir: string, header: JournalHeader, lines: string[]): Promise<number> {
+export async function appendShared(
+  dir: string, header: JournalHeader, lines: string[],
+): Promise<{ journalBytes: number; journalStartedAt: number | undefined }> {
   const file = path.join(dir, journalFileName(header.agent_type, SHARED_WRITER_ID, 0));
   faults.beforeWrite?.(file);
   const handle = await openSettingAsideUnsafe(file, header.agent_type, () => openHandleNoFollow(file, 'append'));
   try {
     const { size } = await handle.stat();
+    const started = size === 0 ? Date.parse(header.started_at) : await headerStartedAt(file);
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
     const data = Buffer.from((size === 0 ? JSON.stringify(header) + '\n' : '\n') + lines.map((l) => l + '\n').join(''));
     try {
@@ -311,7 +315,20 @@ export async function appendShared(dir: string, header: JournalHeader, lines: st
       if ((await undoAppend(handle, size)) === 'kept') await appendVoidMarker(handle, lines);
       throw error;
     }
-    return size + data.length;
+    return { journalBytes: size + data.length, journalStartedAt: started };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The journal's header `started_at` (epoch ms): when its oldest entry was written. */
+async function headerStartedAt(file: string): Promise<number | undefined> {
+  // A handle of its own: the appending one is write-only.
+  const handle = await openHandleNoFollow(file, 'read');
+  try {
+    const head = Buffer.alloc(1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return journalHeaderStartedAt(head.subarray(0, bytesRead).toString('utf8'));
   } finally {
     await handle.close();
   }
