@@ -13,7 +13,7 @@ import { timestampProblem } from './crateSchema';
 import { BufferError, describeFsError, notBufferedMessage } from './errors';
 import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
-import { appendShared, JournalWriter, SHARED_WRITER_ID } from './journal';
+import { appendShared, JournalWriter, SHARED_WRITER_ID, sharedJournalStartedAt } from './journal';
 import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
@@ -138,6 +138,33 @@ export class PersistentBuffer {
       if (state.unflushed.length > 0 || this.compactionDue(state)) {
         await this.flush(state.agentType).catch((error) => this.log?.error(`periodic flush of ${state.agentType}: ${(error as Error).message}`));
       }
+    }
+    await this.mergeStaleJournals().catch((error) => this.log?.warn(`merging journals left by others: ${(error as Error).message}`));
+  }
+
+  /**
+   * Journals no live writer will merge (the hooks' shared one, a killed writer's) are merged by
+   * a long-lived writer once compactionPolicy.ts says so: a hook call that is the last of its
+   * session leaves nobody else to bring the crate's snapshot up to date.
+   */
+  private async mergeStaleJournals(): Promise<void> {
+    for (const files of (await scanDir(this.dir)).values()) {
+      if (this.states.get(files.agentType)?.compacting) continue;
+      let bytes = 0;
+      let oldest: number | undefined;
+      for (const journal of files.journals) {
+        if (await isWriterAlive(this.dir, journal.writerId, this.writerId)) continue;
+        bytes += journal.bytes;
+        // A shared journal's header says when its first entry came; a dead writer's last write is a bound.
+        const started = journal.writerId === SHARED_WRITER_ID ? await sharedJournalStartedAt(journal.path) : journal.mtimeMs;
+        oldest = Math.min(oldest ?? Infinity, started ?? journal.mtimeMs);
+      }
+      if (bytes === 0 || oldest === undefined) continue;
+      const due = compactionDue({
+        uncompactedBytes: bytes, oldestAgeMs: Date.now() - oldest, snapshotBytes: files.snapshot?.bytes ?? 0,
+        minBytes: this.settings.compactMinBytes, freshnessMs: this.settings.flushIntervalMs,
+      });
+      if (due) await this.compactAgent(files.agentType);
     }
   }
 

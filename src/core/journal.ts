@@ -322,6 +322,10 @@ export async function appendShared(
 }
 
 /** The journal's header `started_at` (epoch ms): when its oldest entry was written. */
+export async function sharedJournalStartedAt(file: string): Promise<number | undefined> {
+  return headerStartedAt(file).catch(() => undefined);
+}
+
 async function headerStartedAt(file: string): Promise<number | undefined> {
   // A handle of its own: the appending one is write-only.
   const handle = await openHandleNoFollow(file, 'read');

@@ -53,6 +53,24 @@ describe('a long-lived writer', () => {
   });
 });
 
+describe('a long-lived writer and what others left', () => {
+  it("merges the hooks' shared journal once it is an interval old, though no other call comes (the extension)", async () => {
+    const dir = scratch();
+    const editor = new PersistentBuffer({ dir, flushIntervalMs: 300 });
+    try {
+      await editor.bufferContext('vscode', { insights: ['the editor is open'] });
+      // The last hook call of a session: nobody calls again.
+      assert.equal(runCli(['push', 'claude-code', '--dir', dir], { input: JSON.stringify({ insights: ['last'] }) }).status, 0);
+      assert.equal(inSnapshot(dir, 'claude-code'), 0);
+      const deadline = Date.now() + 10_000;
+      while (inSnapshot(dir, 'claude-code') < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(inSnapshot(dir, 'claude-code'), 1);
+    } finally {
+      await editor.dispose();
+    }
+  });
+});
+
 describe('one-shot writers', () => {
   for (const [what, args, input] of [
     ['push', ['push', 'claude-code'], JSON.stringify({ insights: ['x'] })],
