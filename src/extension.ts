@@ -18,6 +18,7 @@ import { messageOf, OnceNotifier } from './host/notifyOnce';
 import { ProblemNotifier } from './host/problemNotifier';
 import { readSettings, SECTION } from './host/settings';
 import { importAgentSessions, IMPORT_SESSIONS_COMMAND } from './host/sessionImport';
+import { warnBeforeSweeps } from './host/sweepWarning';
 import { SpoolIngester } from './host/spoolIngester';
 import { BUFFERS_VIEW_ID, BuffersTreeProvider, createBuffersView } from './views/buffersTree';
 import { PlanDocuments } from './views/planDocuments';
@@ -111,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   // After activation returns: watch and scan the folder, repair what earlier sessions left
   // half-done (orphan journals, damaged snapshots), then offer the leftovers.
   const startup = setTimeout(() => {
-    void startUp(host, statuses, watcher, documents, log, showView, startCapture);
+    void startUp(host, statuses, watcher, documents, log, showView, startCapture, context.globalState);
     void hookStates.refresh();
   }, 0);
   own({ dispose: () => clearTimeout(startup) });
@@ -127,6 +128,7 @@ async function startUp(
   log: vscode.LogOutputChannel,
   showView: (agentType?: string) => Promise<void>,
   startCapture: () => void,
+  memento: vscode.Memento,
 ): Promise<void> {
   let list: readonly BufferStatus[] = [];
   try {
@@ -154,6 +156,11 @@ async function startUp(
     }, log);
   } catch (error) {
     log.error(`Offering the leftover buffers failed: ${messageOf(error)}`);
+  }
+  try {
+    await warnBeforeSweeps(host, memento, log);
+  } catch (error) {
+    log.error(`Looking for sessions an agent will sweep failed: ${messageOf(error)}`);
   }
 }
 

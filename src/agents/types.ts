@@ -181,4 +181,14 @@ export interface SessionSource {
    * their line number), only when the file cannot be read at all.
    */
   read(file: string, start: SessionReadStart): Promise<SessionReadResult>;
+  /** The agent's own retention sweep, where it has one: sessions older than this are deleted. */
+  retention?(places: HookPlaces): Promise<RetentionRule | undefined>;
+}
+
+/** An agent's sweep of its own session files (Claude Code's `cleanupPeriodDays`, say). */
+export interface RetentionRule {
+  /** Session files not modified for this long are deleted by the agent. */
+  maxAgeMs: number;
+  /** The setting and where it is (or its default), for a person. */
+  setting: string;
 }

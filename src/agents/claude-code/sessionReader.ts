@@ -24,6 +24,7 @@ import { findFiles, firstLines, oneLinePrompt } from '../shared/sessionFiles';
 import { bareRecord, sessionRecord, type LineSource } from '../shared/sessionRecord';
 import type { HookPlaces, SessionFileInfo, SessionReadResult, SessionReadStart, SessionRecord, SessionSource } from '../types';
 import { claudeHookToEntry, stripInternalTags } from './hookPayload';
+import { claudeRetention } from './retention';
 
 const AGENT = 'claude-code';
 
@@ -65,6 +66,7 @@ export function projectFolderName(cwd: string): string {
 
 export const claudeSessions: SessionSource = {
   roots: (places) => [claudeProjectsDir(places)],
+  retention: (places) => claudeRetention(claudeConfigDir(places)),
   async list(places) {
     // <projects>/<folder>/<id>.jsonl; subagents' files are one level deeper and belong to their session.
     const files = await findFiles(claudeProjectsDir(places), (name) => name.endsWith('.jsonl'), 1);

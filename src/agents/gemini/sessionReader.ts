@@ -17,6 +17,7 @@ import { findFiles, firstLines, oneLinePrompt } from '../shared/sessionFiles';
 import { bareRecord, sessionRecord, type LineSource } from '../shared/sessionRecord';
 import type { HookPlaces, SessionFileInfo, SessionProblem, SessionReadResult, SessionReadStart, SessionRecord, SessionSource } from '../types';
 import { GEMINI_AGENT, geminiHookToEntry } from './hookPayload';
+import { geminiRetention } from './retention';
 
 const FINISHED = new Set(['success', 'error', 'cancelled']);
 
@@ -37,6 +38,7 @@ interface Carry {
 
 export const geminiSessions: SessionSource = {
   roots: (places) => [path.join(geminiDir(places), 'tmp')],
+  retention: (places) => geminiRetention(geminiDir(places)),
   async list(places) {
     const files = await findFiles(path.join(geminiDir(places), 'tmp'), (name) => name.startsWith('session-') && /\.jsonl?$/.test(name), 2);
     const projects = await projectNames(places);
