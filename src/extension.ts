@@ -18,6 +18,7 @@ import { messageOf, OnceNotifier } from './host/notifyOnce';
 import { ProblemNotifier } from './host/problemNotifier';
 import { readSettings, SECTION } from './host/settings';
 import { importAgentSessions, IMPORT_SESSIONS_COMMAND } from './host/sessionImport';
+import { SessionMirror } from './host/sessionMirror';
 import { warnBeforeSweeps } from './host/sweepWarning';
 import { SpoolIngester } from './host/spoolIngester';
 import { BUFFERS_VIEW_ID, BuffersTreeProvider, createBuffersView } from './views/buffersTree';
@@ -81,9 +82,12 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
     windowHooksUi((plan, title) => plans.show(plan, title)),
   );
   registerAgentHooksCommands(hooks, log).forEach(own);
+  const mirror = own(new SessionMirror(host, context.globalState, () => readSettings().mirrorAgentSessions, log));
   own(vscode.commands.registerCommand(IMPORT_SESSIONS_COMMAND, async () => {
     try {
-      return await importAgentSessions(host, log);
+      const added = await importAgentSessions(host, log);
+      if (added !== undefined) await mirror.consent();
+      return added;
     } catch (error) {
       log.error(`${IMPORT_SESSIONS_COMMAND}: ${messageOf(error)}`);
       void vscode.window.showErrorMessage(`Importing agent sessions failed: ${messageOf(error)}`);
@@ -112,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
   // After activation returns: watch and scan the folder, repair what earlier sessions left
   // half-done (orphan journals, damaged snapshots), then offer the leftovers.
   const startup = setTimeout(() => {
-    void startUp(host, statuses, watcher, documents, log, showView, startCapture, context.globalState);
+    void startUp(host, statuses, watcher, documents, log, showView, startCapture, context.globalState, mirror);
     void hookStates.refresh();
   }, 0);
   own({ dispose: () => clearTimeout(startup) });
@@ -129,6 +133,7 @@ async function startUp(
   showView: (agentType?: string) => Promise<void>,
   startCapture: () => void,
   memento: vscode.Memento,
+  mirror: SessionMirror,
 ): Promise<void> {
   let list: readonly BufferStatus[] = [];
   try {
@@ -149,20 +154,20 @@ async function startUp(
   } catch (error) {
     log.error(`Starting the capture of workspace activity failed: ${messageOf(error)}`);
   }
-  try {
-    await offerLeftovers(list, readSettings().recoverOnStartup, {
-      show: () => showView(),
-      recover: (agents, background) => recoverMany({ host, documents, log }, agents, background),
-    }, log);
-  } catch (error) {
-    log.error(`Offering the leftover buffers failed: ${messageOf(error)}`);
-  }
-  try {
-    await warnBeforeSweeps(host, memento, log);
-  } catch (error) {
-    log.error(`Looking for sessions an agent will sweep failed: ${messageOf(error)}`);
-  }
+  // Side by side: the leftover prompt waits for its answer, which must not hold back the warning.
+  const leftovers = offerLeftovers(list, readSettings().recoverOnStartup, {
+    show: () => showView(),
+    recover: (agents, background) => recoverMany({ host, documents, log }, agents, background),
+  }, log).catch((error) => log.error(`Offering the leftover buffers failed: ${messageOf(error)}`));
+  // A few seconds in: a notice shown while the window is still coming up can go unseen.
+  const sweeps = new Promise((resolve) => setTimeout(resolve, SWEEP_WARNING_DELAY_MS))
+    .then(() => warnBeforeSweeps(host, memento, log, () => mirror.consent()))
+    .catch((error) => log.error(`Looking for sessions an agent will sweep failed: ${messageOf(error)}`))
+    .then(() => mirror.tick());
+  await Promise.all([leftovers, sweeps]);
 }
+
+const SWEEP_WARNING_DELAY_MS = 5000;
 
 export const AgentHooksCommandIds = {
   install: 'nexusBuffer.installAgentHooks',

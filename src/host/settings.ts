@@ -6,6 +6,8 @@ import type { BufferOptions, Durability } from '../core/types';
 export const SECTION = 'nexusBuffer';
 
 export type RecoverOnStartup = 'prompt' | 'open' | 'off';
+/** auto: once the person has said yes to mirroring (or imported sessions) once. */
+export type MirrorAgentSessions = 'auto' | 'on' | 'off';
 
 export interface HostSettings {
   /** "" = the crate's default folder (or $NEXUS_BUFFER_DIR). Machine scope. */
@@ -17,6 +19,7 @@ export interface HostSettings {
   maxEntryBytes: number;
   maxBufferEntries: number;
   maxBufferBytes: number;
+  mirrorAgentSessions: MirrorAgentSessions;
 }
 
 /** The keys (relative to `nexusBuffer.`) read by this module. */
@@ -29,6 +32,7 @@ export const HOST_SETTING_KEYS = [
   'maxEntryBytes',
   'maxBufferEntries',
   'maxBufferBytes',
+  'mirrorAgentSessions',
 ] as const satisfies readonly (keyof HostSettings)[];
 
 const DEFAULTS: HostSettings = {
@@ -40,6 +44,7 @@ const DEFAULTS: HostSettings = {
   maxEntryBytes: 5 * 1024 * 1024,
   maxBufferEntries: 20000,
   maxBufferBytes: 100 * 1024 * 1024,
+  mirrorAgentSessions: 'auto',
 };
 
 const oneOf = <T extends string>(value: unknown, allowed: readonly T[], fallback: T): T =>
@@ -60,6 +65,7 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
     maxEntryBytes: numberAtLeast(config.get('maxEntryBytes'), 1024, DEFAULTS.maxEntryBytes),
     maxBufferEntries: Math.floor(numberAtLeast(config.get('maxBufferEntries'), 10, DEFAULTS.maxBufferEntries)),
     maxBufferBytes: numberAtLeast(config.get('maxBufferBytes'), 1024 * 1024, DEFAULTS.maxBufferBytes),
+    mirrorAgentSessions: oneOf(config.get('mirrorAgentSessions'), ['auto', 'on', 'off'], DEFAULTS.mirrorAgentSessions),
   };
 }
 

@@ -2,7 +2,8 @@
 // `cleanupPeriodDays` at its next start, without a trash): once a window starts, the session
 // files a sweep will delete within 3 days and that are not yet in the buffers are named in one
 // notification, with "Mirror Them Now", which imports them. Each file is warned about once
-// (remembered across windows), so the notice does not come back every morning.
+// (remembered across windows), so the notice does not come back every morning. Saying yes
+// turns on the mirror (sessionMirror.ts) when its setting is "auto".
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { AGENTS } from '../agents/registry';
@@ -16,7 +17,9 @@ const WARNED_KEY = 'nexusBuffer.sweepWarnedFiles';
 export const MIRROR_NOW = 'Mirror Them Now';
 
 /** Looks, and warns when something is at risk. Resolves with the number of files warned about. */
-export async function warnBeforeSweeps(host: BufferHost, memento: vscode.Memento, log: vscode.LogOutputChannel, now = Date.now()): Promise<number> {
+export async function warnBeforeSweeps(
+  host: BufferHost, memento: vscode.Memento, log: vscode.LogOutputChannel, onMirrored: () => Promise<void> = async () => undefined, now = Date.now(),
+): Promise<number> {
   const places = { home: os.homedir(), env: process.env };
   const rules = new Map<string, RetentionRule>();
   for (const agent of AGENTS) {
@@ -42,6 +45,7 @@ export async function warnBeforeSweeps(host: BufferHost, memento: vscode.Memento
       () => importSessions(host.buffer, AGENTS, atRisk.map((s) => s.session)),
     );
     host.buffer.notifyExternalChange();
+    await onMirrored();
     void vscode.window.showInformationMessage(`Mirrored ${atRisk.length} session${atRisk.length === 1 ? '' : 's'} (${report.added} entries): they stay in the buffers when the agent deletes them.`);
   }, (error: unknown) => log.error(`Mirroring the sessions failed: ${(error as Error).message}`));
   return atRisk.length;

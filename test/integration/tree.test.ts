@@ -21,7 +21,7 @@ suite('Buffers view', () => {
 
   const settings = (): HostSettings => ({
     directory: dir, flushIntervalSeconds: 0, maxEntriesBeforeFlush: 1000, recoverOnStartup: 'off', durability: 'off',
-    maxEntryBytes: 5 * 1024 * 1024, maxBufferEntries: 20000, maxBufferBytes: 100 * 1024 * 1024,
+    maxEntryBytes: 5 * 1024 * 1024, maxBufferEntries: 20000, maxBufferBytes: 100 * 1024 * 1024, mirrorAgentSessions: 'off',
   });
 
   const label = (item: vscode.TreeItem) => (typeof item.label === 'string' ? item.label : item.label?.label);

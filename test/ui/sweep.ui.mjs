@@ -1,6 +1,7 @@
 // Warn before an agent's retention sweep (issue 10, point 3), in the real workbench: a Claude
 // Code transcript 29 days old (its sweep takes 30), never imported, is named once at start-up
-// with "Mirror Them Now"; the action copies it into the claude-code buffer.
+// with "Mirror Them Now"; the action copies it into the claude-code buffer, and from then on
+// the mirror (issue 10, point 2) copies what the agent appends.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,14 +20,20 @@ export default async function sweepUiTest(t) {
   fs.copyFileSync(path.join(t.projectRoot, 'src', 'agents', 'claude-code', 'test', 'fixtures', 'sessions', 'real-session.jsonl'), transcript);
   const old = new Date(Date.now() - 29 * DAY);
   fs.utimesSync(transcript, old, old);
-  const server = await t.startServer({ runDir, env: { CLAUDE_CONFIG_DIR: claudeDir } });
+  // The mirror looks every second here (every minute by default).
+  const server = await t.startServer({ runDir, env: { CLAUDE_CONFIG_DIR: claudeDir, NEXUS_MIRROR_INTERVAL_MS: '1000' } });
   const page = await t.openWorkbench(server);
   await t.check('the extension is loaded', () => activityIcon(page, 'Nexus Buffer').waitFor({ timeout: TIMEOUT.extension }));
 
   const item = await t.check('a notification says Claude Code will delete 1 session not in Nexus Buffer yet', async () => {
     const items = await showNotifications(page);
     const found = items.filter({ hasText: 'will delete 1 session' }).first();
-    await found.waitFor({ timeout: TIMEOUT.extension });
+    await found.waitFor({ timeout: TIMEOUT.extension }).catch((error) => {
+      // Say what the extension logged, so that a failure here explains itself.
+      const logs = fs.readdirSync(server.userDataDir, { recursive: true }).filter((f) => /Nexus Buffer\.log$/.test(String(f)));
+      const said = logs.map((f) => fs.readFileSync(path.join(server.userDataDir, String(f)), 'utf8')).join('\n').split('\n').slice(-15).join('\n');
+      throw new Error(`${error.message}\nthe extension's log ends:\n${said}`);
+    });
     const text = await textOf(found.locator('.notification-list-item-message'));
     if (!/Claude Code/.test(text) || !/cleanupPeriodDays/.test(text)) throw new Error(`notification reads "${text}"`);
     t.log(`notification: ${text.trim()}`);
@@ -46,5 +53,22 @@ export default async function sweepUiTest(t) {
       throw new Error(`unexpected entries: ${JSON.stringify(imported.slice(0, 2))}`);
     }
     t.log(`${imported.length} entries mirrored`);
+    return imported.length;
+  });
+
+  await t.check('having said yes, a line the agent appends is mirrored, and the session outlives its file', async () => {
+    const cli = path.join(t.projectRoot, 'dist', 'cli.js');
+    const prompts = () => {
+      const shown = spawnSync(process.execPath, [cli, 'show', 'claude-code', '--json', '--dir', server.bufferDir], { encoding: 'utf8' });
+      return shown.status === 0 ? JSON.parse(shown.stdout).entries.flatMap((e) => e.context.conversation.map((m) => m.content)) : [];
+    };
+    const line = {
+      parentUuid: null, isSidechain: false, type: 'user', message: { role: 'user', content: 'one more thing, mirrored' },
+      uuid: '0e4f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b', timestamp: new Date().toISOString(), sessionId: '827221e7-420c-4134-8c59-49f6683859d2', cwd: '/work/demo',
+    };
+    fs.appendFileSync(transcript, `${JSON.stringify(line)}\n`);
+    if (!(await waitUntil(async () => prompts().includes('one more thing, mirrored'), TIMEOUT.extension))) throw new Error('the appended prompt was not mirrored');
+    fs.rmSync(transcript);
+    if (!prompts().includes('one more thing, mirrored')) throw new Error('the mirrored session went with its file');
   });
 }
