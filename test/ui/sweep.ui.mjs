@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { activityIcon, showNotifications, TIMEOUT, textOf, waitUntil } from './lib.mjs';
+import { activityIcon, quickPickRows, runCommand, showNotifications, TIMEOUT, textOf, waitUntil } from './lib.mjs';
 
 const DAY = 86_400_000;
 
@@ -26,9 +26,15 @@ export default async function sweepUiTest(t) {
   await t.check('the extension is loaded', () => activityIcon(page, 'Nexus Buffer').waitFor({ timeout: TIMEOUT.extension }));
 
   const item = await t.check('a notification says Claude Code will delete 1 session not in Nexus Buffer yet', async () => {
-    const items = await showNotifications(page);
-    const found = items.filter({ hasText: 'will delete 1 session' }).first();
-    await found.waitFor({ timeout: TIMEOUT.extension }).catch((error) => {
+    // The warning comes a few seconds after start-up: look again until it is in the center.
+    let found;
+    const seen = await waitUntil(async () => {
+      await runCommand(page, 'Notifications: Hide Notifications').catch(() => undefined);
+      const items = await showNotifications(page);
+      found = items.filter({ hasText: 'will delete 1 session' }).first();
+      return (await found.count()) > 0;
+    }, TIMEOUT.extension);
+    await (seen ? found.waitFor({ timeout: TIMEOUT.ui }) : Promise.reject(new Error('no such notification'))).catch((error) => {
       // Say what the extension logged, so that a failure here explains itself.
       const logs = fs.readdirSync(server.userDataDir, { recursive: true }).filter((f) => /Nexus Buffer\.log$/.test(String(f)));
       const said = logs.map((f) => fs.readFileSync(path.join(server.userDataDir, String(f)), 'utf8')).join('\n').split('\n').slice(-15).join('\n');
@@ -70,5 +76,26 @@ export default async function sweepUiTest(t) {
     if (!(await waitUntil(async () => prompts().includes('one more thing, mirrored'), TIMEOUT.extension))) throw new Error('the appended prompt was not mirrored');
     fs.rmSync(transcript);
     if (!prompts().includes('one more thing, mirrored')) throw new Error('the mirrored session went with its file');
+  });
+
+  await t.check('"Restore Session File…" writes the lost transcript back where claude --resume looks', async () => {
+    const lines = fs.readFileSync(path.join(t.projectRoot, 'src', 'agents', 'claude-code', 'test', 'fixtures', 'sessions', 'real-session.jsonl'), 'utf8');
+    await runCommand(page, 'Nexus Buffer: Restore Session File…');
+    const row = quickPickRows(page).filter({ hasText: '827221e7-420c-4134-8c59-49f6683859d2' }).first();
+    await row.waitFor({ timeout: TIMEOUT.ui });
+    await row.click();
+    // Into the project folder of the session's own working directory (Claude Code's naming).
+    const written = () => fs.readdirSync(path.join(claudeDir, 'projects'), { recursive: true })
+      .map(String).find((f) => f.endsWith('827221e7-420c-4134-8c59-49f6683859d2.jsonl'));
+    if (!(await waitUntil(async () => written() !== undefined, TIMEOUT.ui))) throw new Error('the transcript was not written back');
+    const restored = fs.readFileSync(path.join(claudeDir, 'projects', written()), 'utf8');
+    t.log(`written back to projects/${written()}`);
+    const uuids = (text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l).uuid).filter(Boolean);
+    // The prompts and answers (the reminder lines Claude Code attaches are not kept) and the mirrored line.
+    const said = lines.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.uuid && (l.type === 'user' || l.type === 'assistant')).map((l) => l.uuid);
+    for (const uuid of [...said, '0e4f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b']) {
+      if (!uuids(restored).includes(uuid)) throw new Error(`line ${uuid} is not in the restored file`);
+    }
+    t.log(`restored ${uuids(restored).length} lines`);
   });
 }
