@@ -10,7 +10,6 @@ import type { BufferStatuses } from './host/bufferStatuses';
 import { messageOf } from './host/notifyOnce';
 import { bufferDescription, type BuffersTreeProvider } from './views/buffersTree';
 import type { RecoveredDocumentProvider } from './views/recoveredDocument';
-import { registerReportingCommands, type CommandHandlers } from './host/reportingCommands';
 
 export const CommandIds = {
   recover: 'nexusBuffer.recover',
@@ -70,7 +69,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const agentOrPick = async (arg: unknown, placeHolder: string, filter: BufferFilter, none: string) =>
     agentFromArgument(arg) ?? pickBuffer(placeHolder, filter, none);
 
-  const handlers: CommandHandlers = {
+  const handlers: Record<string, (...args: unknown[]) => Promise<unknown>> = {
     [CommandIds.recover]: async (arg) => {
       const agent = await agentOrPick(arg, 'Recover which buffer? (loaded from disk into this window)', (s) => s.onDisk,
         `There is no buffer on disk in ${host.dir}.`);
@@ -151,7 +150,19 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     },
   };
 
-  return registerReportingCommands(handlers, log);
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        // A command is something the user asked for: say what failed, each time.
+        log.error(`${id} failed: ${messageOf(error)}`);
+        void vscode.window.showErrorMessage(`Nexus Buffer: ${messageOf(error)}`, 'Show Log').then((choice) => {
+          if (choice === 'Show Log') log.show();
+        });
+        return undefined;
+      }
+    }));
 }
 
 /** Loads a buffer from disk into this window and opens its entries; undefined when it has none. */

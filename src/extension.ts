@@ -18,7 +18,6 @@ import { messageOf, OnceNotifier } from './host/notifyOnce';
 import { ProblemNotifier } from './host/problemNotifier';
 import { readSettings, SECTION } from './host/settings';
 import { importAgentSessions, IMPORT_SESSIONS_COMMAND } from './host/sessionImport';
-import { registerReportingCommands } from './host/reportingCommands';
 import { restoreSessionFile, RESTORE_SESSION_COMMAND } from './host/restoreSession';
 import { SessionMirror } from './host/sessionMirror';
 import { warnBeforeSweeps } from './host/sweepWarning';
@@ -84,15 +83,27 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
     windowHooksUi((plan, title) => plans.show(plan, title)),
   );
   registerAgentHooksCommands(hooks, log).forEach(own);
+  own(vscode.commands.registerCommand(RESTORE_SESSION_COMMAND, async () => {
+    try {
+      return await restoreSessionFile(host);
+    } catch (error) {
+      log.error(`${RESTORE_SESSION_COMMAND}: ${messageOf(error)}`);
+      void vscode.window.showErrorMessage(`Restoring the session file failed: ${messageOf(error)}`);
+      return undefined;
+    }
+  }));
   const mirror = own(new SessionMirror(host, context.globalState, () => readSettings().mirrorAgentSessions, log));
-  registerReportingCommands({
-    [IMPORT_SESSIONS_COMMAND]: async () => {
+  own(vscode.commands.registerCommand(IMPORT_SESSIONS_COMMAND, async () => {
+    try {
       const added = await importAgentSessions(host, log);
       if (added !== undefined) await mirror.consent();
       return added;
-    },
-    [RESTORE_SESSION_COMMAND]: () => restoreSessionFile(host),
-  }, log).forEach(own);
+    } catch (error) {
+      log.error(`${IMPORT_SESSIONS_COMMAND}: ${messageOf(error)}`);
+      void vscode.window.showErrorMessage(`Importing agent sessions failed: ${messageOf(error)}`);
+      return undefined;
+    }
+  }));
   own(new ProblemNotifier(host, statuses, notifier, showView, log));
 
   const watcher = own(new BufferFolderWatcher((agentType) => host.buffer.notifyExternalChange(agentType), log));

@@ -5,7 +5,7 @@ import type { SearchHit } from '../../core/search';
 import type { BufferSearch } from '../../host/bufferSearch';
 import type { BufferStatuses } from '../../host/bufferStatuses';
 import { agentFromArgument } from '../../host/commandArgs';
-import { registerReportingCommands } from '../../host/reportingCommands';
+import { messageOf } from '../../host/notifyOnce';
 import { bufferDescription } from '../buffersTree';
 import type { RecoveredDocumentProvider } from '../recoveredDocument';
 import { showSearchPick } from '../searchPick';
@@ -56,5 +56,14 @@ export function registerTimelineCommands(deps: TimelineCommandDeps): vscode.Disp
     }, typeof arg === 'string' ? arg : ''),
   };
 
-  return registerReportingCommands(handlers, log);
+  return Object.entries(handlers).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        log.error(`${id} failed: ${messageOf(error)}`);
+        void vscode.window.showErrorMessage(`Nexus Buffer: ${messageOf(error)}`);
+        return undefined;
+      }
+    }));
 }
