@@ -282,7 +282,8 @@ export class PersistentBuffer {
     // Key order as the crate writes it; `id` last (the crate's reader ignores it).
     const entry: BufferEntry = { timestamp, context_type: contextType, context: complete, id: given.id ?? newEntryId() };
     const line = JSON.stringify(entry);
-    const bytes = Buffer.byteLength(line);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact size is needed only near the limit.
+    const bytes = line.length * 3 <= this.settings.maxEntryBytes ? 0 : Buffer.byteLength(line);
     if (bytes > this.settings.maxEntryBytes) {
       throw new BufferError(
         'ENTRY_TOO_LARGE',
@@ -305,7 +306,7 @@ export class PersistentBuffer {
     if (!waiting && state.unflushed.length === 0 && this.journalReady(state)) {
       // The usual case, straight into the open batch. This frame ends here rather than wait:
       // the line's text (already in the batch's bytes) is not kept alive with it until the fsync.
-      return this.acknowledged(state, entry, this.appendNow(state, line, bytes));
+      return this.acknowledged(state, entry, this.appendNow(state, line));
     }
     if (waiting || (state.unflushed.length > 0 && !(await this.retryUnflushed(state)))) {
       if (!this.retryFailedWrites) throw this.dropped(state, entry);
@@ -313,7 +314,7 @@ export class PersistentBuffer {
       this.emit({ agentType, reason: 'buffered' });
       throw this.notDurable(state);
     }
-    return this.acknowledged(state, entry, this.appendToJournal(state, line, bytes));
+    return this.acknowledged(state, entry, this.appendToJournal(state, line));
   }
 
   /** The entry once its journal line is durable; a failed write keeps it for a retry (or drops it). */
@@ -351,7 +352,7 @@ export class PersistentBuffer {
   }
 
   /** Resolves once the line is durable in this writer's journal (or the shared one). */
-  private async appendToJournal(state: AgentState, line: string, bytes: number): Promise<void> {
+  private async appendToJournal(state: AgentState, line: string): Promise<void> {
     if (this.sharedJournal) return this.appendToSharedJournal(state, line);
     if (!this.journalReady(state)) {
       // Every append waits for the same preparation, so they reach the journal in call order.
@@ -365,7 +366,7 @@ export class PersistentBuffer {
         state.waitingAppends--;
       }
     }
-    return this.appendNow(state, line, bytes);
+    return this.appendNow(state, line);
   }
 
   /** Whether an append may go straight into the journal: the disk is prepared and nobody waits before it. */
@@ -381,7 +382,7 @@ export class PersistentBuffer {
   }
 
   /** Appends to the open batch of the current generation's journal (made on first use). */
-  private appendNow(state: AgentState, line: string, bytes: number): Promise<void> {
+  private appendNow(state: AgentState, line: string): Promise<void> {
     state.journal ??= new JournalWriter(
       this.dir,
       { nexus_journal: 1, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId },
@@ -395,7 +396,7 @@ export class PersistentBuffer {
       },
     );
     try {
-      return state.journal.appendLine(line, bytes);
+      return state.journal.appendLine(line);
     } catch (error) {
       return Promise.reject(error); // handled as a failed write, like any other
     }
@@ -479,10 +480,7 @@ export class PersistentBuffer {
       if (this.settings.durability === 'off') {
         await this.compactNow(state);
       } else {
-        await Promise.all(batch.map((entry) => {
-          const line = JSON.stringify(entry);
-          return this.appendToJournal(state, line, Buffer.byteLength(line));
-        }));
+        await Promise.all(batch.map((entry) => this.appendToJournal(state, JSON.stringify(entry))));
       }
     } catch (error) {
       if (this.settings.durability !== 'off' || state.diskProblem !== undefined) this.diskFailed(state, error);
@@ -804,23 +802,31 @@ export class PersistentBuffer {
 // Random bytes drawn 6 KB at a time: one randomBytes call per entry costs 12% of ingest.
 let randomPool: Buffer = Buffer.alloc(0);
 let randomOffset = 0;
-
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** The id as it is made: the time prefix (rewritten once per millisecond), then 12 hex digits. */
+const idScratch = Buffer.alloc(32);
 let idPrefixMs = NaN;
-let idPrefix = '';
+let idPrefixLength = 0;
 
 function newEntryId(): string {
   if (randomOffset + 6 > randomPool.length) {
     randomPool = randomBytes(6 * 1024);
     randomOffset = 0;
   }
-  const suffix = randomPool.toString('hex', randomOffset, (randomOffset += 6));
   // Time-ordered prefix for readability, random suffix for uniqueness across writers.
   const ms = Date.now();
   if (ms !== idPrefixMs) {
     idPrefixMs = ms;
-    idPrefix = `${ms.toString(36)}-`;
+    idPrefixLength = idScratch.write(`${ms.toString(36)}-`, 0, 'latin1');
   }
-  return idPrefix + suffix;
+  for (let k = 0; k < 6; k++) {
+    const byte = randomPool[randomOffset + k];
+    idScratch[idPrefixLength + 2 * k] = HEX_DIGITS[byte >> 4];
+    idScratch[idPrefixLength + 2 * k + 1] = HEX_DIGITS[byte & 15];
+  }
+  randomOffset += 6;
+  // One flat string: a concatenation is a rope, flattened again by the id set's hash and by JSON.stringify.
+  return idScratch.toString('latin1', 0, idPrefixLength + 12);
 }
 
 /** Whether some session's newest entry (by session_id; entries are oldest first) is not a session-end. */

@@ -125,18 +125,21 @@ class Batch {
     });
   }
 
-  /** Appends `json` (`bytes` long in UTF-8) and a newline, growing the buffer as needed. */
-  add(json: string, bytes: number): void {
-    const needed = this.length + bytes + 1;
+  /**
+   * Appends `json` and a newline, growing the buffer as needed. `bytes`, its length in UTF-8,
+   * when known; else room is made for the most it can be (3 bytes per UTF-16 unit).
+   */
+  add(json: string, bytes?: number): void {
+    const needed = this.length + (bytes ?? json.length * 3) + 1;
     if (needed > this.data.length) {
       const grown = Buffer.allocUnsafe(Math.max(needed, this.data.length * 2));
       this.data.copy(grown, 0, 0, this.length);
       this.data = grown;
     }
     const written = this.data.write(json, this.length, 'utf8');
-    if (written !== bytes) throw new Error(`journal line of ${written} bytes, said to be ${bytes}`);
-    this.data[this.length + bytes] = 0x0a;
-    this.length = needed;
+    if (bytes !== undefined && written !== bytes) throw new Error(`journal line of ${written} bytes, said to be ${bytes}`);
+    this.data[this.length + written] = 0x0a;
+    this.length += written + 1;
     this.lines++;
   }
 
@@ -204,14 +207,14 @@ export class JournalWriter {
   }
 
   /**
-   * Appends an entry already serialized as one JSON line (no newline inside), `byteLength`
-   * bytes long in UTF-8. Resolves once it is on disk (with the rest of its batch).
+   * Appends an entry already serialized as one JSON line (no newline inside); `byteLength`, its
+   * length in UTF-8, when the caller knows it. Resolves once it is on disk (with the rest of its batch).
    */
-  appendLine(json: string, byteLength = Buffer.byteLength(json)): Promise<void> {
+  appendLine(json: string, byteLength?: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal generation is closed'));
     let batch = this.open;
     if (!batch) {
-      batch = new Batch(Math.max(BATCH_START_BYTES, byteLength + 1), this.spare);
+      batch = new Batch(Math.max(BATCH_START_BYTES, (byteLength ?? json.length * 3) + 1), this.spare);
       if (batch.data === this.spare) this.spare = undefined;
       this.queue.push(batch);
       // "always": one line per batch, so one fsync per entry.
