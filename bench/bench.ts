@@ -1,4 +1,5 @@
-// `npm run bench`: the figures of issue 4 (ingest, flush, recovery, bundle sizes) and issue 5
+// `npm run bench`: the figures of issue 4 (ingest, flush, recovery, bundle sizes; ingest beside
+// the same entries into SQLite, issue 12) and issue 5
 // (what a hook costs the agent: the hook process against `node -e 0`, and what the real Claude
 // Code waits per tool call for our hooks against a `cat` hook), each comparison measured side
 // by side in this run and set against its target. A script, not a test: it prints tables, or with --json one object.

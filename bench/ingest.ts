@@ -1,12 +1,15 @@
 // Figure 1, ingest: how fast `bufferContext` takes realistic ~2 KB entries, per durability mode.
 // Throughput with many calls in flight (group commit is the point of `batched`), latency from
 // the call to its promise resolving, and where the bytes went (journals vs snapshot rewrites).
+// Beside it, in the same table and run, the same entries into SQLite (sqlite.ts), what a user
+// would otherwise pick for a durable local log.
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { PersistentBuffer } from '../src/core/buffer';
 import type { Durability } from '../src/core/types';
 import { makeContext } from './fixtures';
 import type { FigureResult, Table, Verdict } from './report';
+import { loadSqlite, SqliteLog, type Synchronous } from './sqlite';
 import { bytesWrittenSoFar, collectGarbage, formatBytes, formatCount, formatMs, now, percentile, round } from './stats';
 import { makeTempDir, removeTempDir } from './tempDirs';
 
@@ -16,6 +19,8 @@ const POOL = 256;
 
 interface RunSpec {
   durability: Durability;
+  /** Into SQLite (sqlite.ts) with this `synchronous` rather than into a PersistentBuffer. */
+  sqlite?: Synchronous;
   /** Calls in flight at once (1 = one after the other). */
   window: number;
   count: number;
@@ -36,6 +41,86 @@ interface RunResult extends RunSpec {
   bytesWritten: number | undefined;
   snapshotBytes: number;
   journalBytes: number | undefined;
+}
+
+interface Driven {
+  entries: number;
+  seconds: number;
+  latencies: number[];
+}
+
+/**
+ * Issues `append(i)` for i = 0, 1, … with at most `window` calls in flight, until `count` (or
+ * `maxMs` has passed); the clock stops at the last acknowledgement.
+ */
+async function drive(spec: RunSpec, append: (i: number) => Promise<unknown>): Promise<Driven> {
+  const latencies: number[] = [];
+  let inflight = 0;
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const settled = () => {
+    inflight--;
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const t0 = now();
+  let issued = 0;
+  for (; issued < spec.count; issued++) {
+    if ((issued & 63) === 0 && now() - t0 > spec.maxMs) break;
+    while (inflight >= spec.window) await new Promise<void>((resolve) => (wake = resolve));
+    if (failure) throw failure;
+    inflight++;
+    const start = now();
+    append(issued).then(
+      () => {
+        latencies.push(now() - start);
+        settled();
+      },
+      (error) => {
+        failure ??= error;
+        settled();
+      },
+    );
+  }
+  while (inflight > 0) await new Promise<void>((resolve) => (wake = resolve));
+  const elapsed = now() - t0;
+  if (failure) throw failure;
+  return { entries: issued, seconds: elapsed / 1000, latencies };
+}
+
+function resultOf(spec: RunSpec, driven: Driven, bytesWritten: number | undefined, compactions: number, snapshotBytes: number): RunResult {
+  return {
+    ...spec,
+    entries: driven.entries,
+    seconds: driven.seconds,
+    perSecond: driven.entries / driven.seconds,
+    p50Ms: percentile(driven.latencies, 50),
+    p99Ms: percentile(driven.latencies, 99),
+    maxMs: percentile(driven.latencies, 100),
+    compactions,
+    bytesWritten,
+    snapshotBytes,
+    journalBytes: bytesWritten === undefined ? undefined : Math.max(0, bytesWritten - snapshotBytes),
+  };
+}
+
+/** The same entries into SQLite, with the same harness. */
+async function runSqlite(spec: RunSpec & { sqlite: Synchronous }, contexts: ReturnType<typeof makeContext>[]): Promise<RunResult> {
+  const dir = makeTempDir('ingest-sqlite');
+  const log = new SqliteLog(dir, spec.sqlite);
+  try {
+    // Warm-up (JIT, the file, the WAL), outside the clock.
+    await Promise.all(contexts.slice(0, 64).map((c) => log.append(c, 'tool-use')));
+    collectGarbage();
+    const bytesBefore = bytesWrittenSoFar();
+    const driven = await drive(spec, (i) => log.append(contexts[i % contexts.length], 'tool-use'));
+    const bytesAfter = bytesWrittenSoFar();
+    return resultOf(spec, driven, bytesBefore === undefined || bytesAfter === undefined ? undefined : bytesAfter - bytesBefore, 0, 0);
+  } finally {
+    log.close();
+    removeTempDir(dir);
+  }
 }
 
 async function run(spec: RunSpec, contexts: ReturnType<typeof makeContext>[]): Promise<RunResult> {
@@ -60,92 +145,75 @@ async function run(spec: RunSpec, contexts: ReturnType<typeof makeContext>[]): P
     await buffer.flush('warm-up');
     collectGarbage();
 
-    const latencies: number[] = [];
-    let inflight = 0;
-    let wake: (() => void) | undefined;
-    let failure: unknown;
-    const settled = () => {
-      inflight--;
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
     const bytesBefore = bytesWrittenSoFar();
-    const t0 = now();
-    let issued = 0;
-    for (; issued < spec.count; issued++) {
-      if ((issued & 63) === 0 && now() - t0 > spec.maxMs) break;
-      while (inflight >= spec.window) await new Promise<void>((resolve) => (wake = resolve));
-      if (failure) throw failure;
-      inflight++;
-      const start = now();
-      buffer.bufferContext(AGENT, contexts[issued % contexts.length], 'tool-use').then(
-        () => {
-          latencies.push(now() - start);
-          settled();
-        },
-        (error) => {
-          failure ??= error;
-          settled();
-        },
-      );
-    }
-    while (inflight > 0) await new Promise<void>((resolve) => (wake = resolve));
-    const elapsed = now() - t0;
-    if (failure) throw failure;
+    const driven = await drive(spec, (i) => buffer.bufferContext(AGENT, contexts[i % contexts.length], 'tool-use'));
     // Let a compaction started by the last entries finish before counting its bytes.
     await buffer.dispose();
     const bytesAfter = bytesWrittenSoFar();
-    const bytesWritten = bytesBefore === undefined || bytesAfter === undefined ? undefined : bytesAfter - bytesBefore;
-    return {
-      ...spec,
-      entries: issued,
-      seconds: elapsed / 1000,
-      perSecond: issued / (elapsed / 1000),
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      maxMs: percentile(latencies, 100),
-      compactions,
-      bytesWritten,
-      snapshotBytes,
-      journalBytes: bytesWritten === undefined ? undefined : Math.max(0, bytesWritten - snapshotBytes),
-    };
+    return resultOf(spec, driven, bytesBefore === undefined || bytesAfter === undefined ? undefined : bytesAfter - bytesBefore, compactions, snapshotBytes);
   } finally {
     await buffer.dispose();
     removeTempDir(dir);
   }
 }
 
+const isSqlite = (r: RunSpec): r is RunSpec & { sqlite: Synchronous } => r.sqlite !== undefined;
+
+/** The durability and compaction columns of a run. */
+function labelOf(r: RunSpec): [string, string] {
+  if (r.sqlite === 'FULL') return ['SQLite FULL', '-'];
+  if (r.sqlite === 'NORMAL') return ['SQLite NORMAL*', '-'];
+  return [r.durability, r.durability === 'off' ? '-' : r.compactMinBytes === undefined ? 'default' : 'none'];
+}
+
 export async function ingestFigure(opts: { quick: boolean; progress: (s: string) => void }): Promise<FigureResult> {
   const contexts = Array.from({ length: POOL }, (_, i) => makeContext(i));
   const entryBytes = Buffer.byteLength(JSON.stringify({ timestamp: '2026-11-20T09:00:00.000Z', context_type: 'tool-use', context: contexts[1], id: 'mi6xk2lq-0123456789ab' }));
   const big = opts.quick ? 15_000 : 60_000;
+  const sqlite = loadSqlite();
+  const sqliteUnavailable = 'unavailable' in sqlite ? sqlite.unavailable : undefined;
+  // SQLite right after the run it is compared with, so both see the same load on the machine.
+  const sqliteSpec = (synchronous: Synchronous, window: number): RunSpec[] =>
+    sqliteUnavailable ? [] : [{ durability: 'batched', sqlite: synchronous, window, count: big, maxMs: 20_000 }];
   const specs: RunSpec[] = [
     { durability: 'batched', window: 1024, count: big, maxMs: 20_000 },
+    ...sqliteSpec('FULL', 1024),
     { durability: 'batched', window: 256, count: big, maxMs: 20_000 },
+    ...sqliteSpec('FULL', 256),
     // The journal path alone: the same, with compaction pushed out of the run.
     { durability: 'batched', window: 1024, count: big, maxMs: 20_000, compactMinBytes: 1e13 },
+    ...sqliteSpec('NORMAL', 1024),
     { durability: 'batched', window: 1, count: opts.quick ? 100 : 300, maxMs: 5_000 },
+    ...(sqliteUnavailable ? [] : [{ durability: 'batched' as const, sqlite: 'FULL' as const, window: 1, count: opts.quick ? 100 : 300, maxMs: 5_000 }]),
     { durability: 'always', window: 256, count: 100_000, maxMs: opts.quick ? 1_500 : 4_000 },
     { durability: 'always', window: 1, count: 100_000, maxMs: opts.quick ? 1_500 : 4_000 },
     { durability: 'off', window: 1024, count: big, maxMs: 20_000 },
     { durability: 'off', window: 1, count: opts.quick ? 1_000 : 5_000, maxMs: 5_000 },
   ];
-  const results: RunResult[] = [];
+  const measured: RunResult[] = [];
   for (const spec of specs) {
-    opts.progress(`ingest: ${spec.durability}, ${spec.window} in flight${spec.compactMinBytes === undefined ? '' : ', no compaction'}…`);
-    results.push(await run(spec, contexts));
+    const [label, compaction] = labelOf(spec);
+    opts.progress(`ingest: ${label}, ${spec.window} in flight${compaction === 'none' ? ', no compaction' : ''}…`);
+    measured.push(isSqlite(spec) ? await runSqlite(spec, contexts) : await run(spec, contexts));
     collectGarbage();
   }
+  // Ours first, then SQLite's, each in the order they ran.
+  const results = [...measured.filter((r) => !isSqlite(r)), ...measured.filter(isSqlite)];
 
   const table: Table = {
-    title: `Ingest: bufferContext of a ${formatBytes(entryBytes)} entry (journal line), per durability mode`,
+    title: `Ingest: bufferContext of a ${formatBytes(entryBytes)} entry (journal line), per durability mode; the same entries into SQLite`,
     headers: ['durability', 'compaction', 'in flight', 'entries', 'entries/s', 'p50 latency', 'p99 latency', 'max', 'compactions', 'journal bytes', 'snapshot bytes', 'bytes/entry'],
-    rows: results.map((r) => [
-      r.durability, r.durability === 'off' ? '-' : r.compactMinBytes === undefined ? 'default' : 'none', String(r.window), formatCount(r.entries), formatCount(r.perSecond), formatMs(r.p50Ms), formatMs(r.p99Ms), formatMs(r.maxMs),
-      String(r.compactions), formatBytes(r.journalBytes), formatBytes(r.snapshotBytes),
-      r.bytesWritten === undefined ? 'n/a' : formatBytes(r.bytesWritten / r.entries),
-    ]),
+    rows: [
+      ...results.map((r) => {
+        const [label, compaction] = labelOf(r);
+        return [
+          label, compaction, String(r.window), formatCount(r.entries), formatCount(r.perSecond), formatMs(r.p50Ms), formatMs(r.p99Ms), formatMs(r.maxMs),
+          isSqlite(r) ? '-' : String(r.compactions), isSqlite(r) ? '-' : formatBytes(r.journalBytes), isSqlite(r) ? '-' : formatBytes(r.snapshotBytes),
+          r.bytesWritten === undefined ? 'n/a' : formatBytes(r.bytesWritten / r.entries),
+        ];
+      }),
+      ...(sqliteUnavailable ? [['SQLite FULL', '-', '-', 'unavailable', ...Array<string>(8).fill('-')]] : []),
+    ],
     notes: [
       'latency: from the bufferContext call to its promise resolving (with N in flight it includes queueing behind the others).',
       'batched: acknowledged after a group-committed fsync of the journal (batch window 5 ms, default); always: one fsync per entry,',
@@ -156,22 +224,49 @@ export async function ingestFigure(opts: { quick: boolean; progress: (s: string)
       'compaction "none": compactMinBytes set past the run, to show the journal path (group commit) alone; the target is judged on "default".',
       'bytes: written by this process (/proc/self/io wchar), including a compaction still running when the last entry was acknowledged;',
       '  journal = total - snapshot rewrites. The clock stops at the last acknowledgement.',
+      sqliteUnavailable
+        ? `SQLite: ${sqliteUnavailable} (npm install builds it with node-gyp).`
+        : `SQLite (better-sqlite3 ${'version' in sqlite ? sqlite.version : ''}, bench/sqlite.ts): the same entries (id, timestamp, context type, the context as JSON text), WAL,`,
+      ...(sqliteUnavailable ? [] : [
+        '  one transaction per group commit (COMMIT after the same 5 ms batch window), an entry acknowledged once the transaction',
+        '  holding it committed. FULL: the WAL is fsynced at every COMMIT, the same promise as batched. No validation, nothing',
+        '  kept in memory; its COMMIT and fsync hold the event loop (better-sqlite3 is synchronous). bytes: WAL, checkpoints, database.',
+        '  * NORMAL: NOT the same promise: a COMMIT is not fsynced (the WAL is synced at checkpoints only), so an acknowledged entry',
+        '    can be lost to a power cut or an OS crash. Shown for scale only; no verdict is judged against it.',
+      ]),
     ],
   };
-  const best = results.filter((r) => r.durability === 'batched' && r.window > 1 && r.compactMinBytes === undefined).sort((a, b) => b.perSecond - a.perSecond)[0];
+  const ours = results.filter((r) => !isSqlite(r));
+  const best = ours.filter((r) => r.durability === 'batched' && r.window > 1 && r.compactMinBytes === undefined).sort((a, b) => b.perSecond - a.perSecond)[0];
+  const sqliteFull = results.find((r) => r.sqlite === 'FULL' && r.window === best.window);
   const verdicts: Verdict[] = [{
     figure: `ingest, batched (${best.window} in flight)`,
     target: `>= ${formatCount(INGEST_TARGET_PER_S)} entries/s`,
     measured: `${formatCount(best.perSecond)} entries/s`,
     ratio: best.perSecond / INGEST_TARGET_PER_S,
     meets: best.perSecond >= INGEST_TARGET_PER_S,
+  }, sqliteFull ? {
+    figure: `ingest vs SQLite FULL (${best.window} in flight)`,
+    target: '>= SQLite (WAL, synchronous=FULL)',
+    measured: `${formatCount(best.perSecond)} vs ${formatCount(sqliteFull.perSecond)} entries/s`,
+    ratio: best.perSecond / sqliteFull.perSecond,
+    meets: best.perSecond >= sqliteFull.perSecond,
+  } : {
+    figure: `ingest vs SQLite FULL (${best.window} in flight)`,
+    target: '>= SQLite (WAL, synchronous=FULL)',
+    measured: sqliteUnavailable ? 'n/a: better-sqlite3 not loaded' : 'n/a: no SQLite run',
+    ratio: NaN,
+    meets: false,
+    unmeasured: true,
   }];
   return {
     name: 'ingest',
     json: {
       entryBytes,
+      ...(sqliteUnavailable ? { sqlite: { unavailable: sqliteUnavailable } } : { sqlite: { betterSqlite3: 'version' in sqlite ? sqlite.version : undefined } }),
       runs: results.map((r) => ({
-        durability: r.durability, compaction: r.durability === 'off' ? null : r.compactMinBytes === undefined ? 'default' : 'none', inFlight: r.window, entries: r.entries, seconds: round(r.seconds), entriesPerSecond: Math.round(r.perSecond),
+        durability: r.durability, ...(r.sqlite ? { sqlite: r.sqlite, sameDurabilityPromise: r.sqlite === 'FULL' } : {}),
+        compaction: r.durability === 'off' || r.sqlite ? null : r.compactMinBytes === undefined ? 'default' : 'none', inFlight: r.window, entries: r.entries, seconds: round(r.seconds), entriesPerSecond: Math.round(r.perSecond),
         p50Ms: round(r.p50Ms), p99Ms: round(r.p99Ms), maxMs: round(r.maxMs), compactions: r.compactions,
         bytesWritten: r.bytesWritten, journalBytes: r.journalBytes, snapshotBytes: r.snapshotBytes,
       })),
