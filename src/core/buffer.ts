@@ -13,7 +13,7 @@ import { timestampProblem } from './crateSchema';
 import { BufferError, describeFsError, notBufferedMessage } from './errors';
 import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
-import { appendShared, JournalWriter, SHARED_WRITER_ID, sharedJournalStartedAt } from './journal';
+import { appendShared, JournalWriter, SHARED_WRITER_ID, sharedJournalStartedAt, type ParsedJournal } from './journal';
 import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
@@ -49,6 +49,8 @@ interface AgentState {
   journal?: JournalWriter;
   generation: number;
   closedJournals: Set<string>;
+  /** What this writer's journals hold (acknowledged appends), by file: compaction takes it from here. */
+  journalContents: Map<string, ParsedJournal>;
   lastFlush: string | null;
   lastCompaction: number;
   uncompactedBytes: number;
@@ -202,7 +204,7 @@ export class PersistentBuffer {
     if (!state) {
       state = {
         agentType, startedAt: this.now(), entries: [], keys: new Set(), unflushed: [], generation: 0,
-        closedJournals: new Set(), lastFlush: null, lastCompaction: this.clock(), uncompactedBytes: 0,
+        closedJournals: new Set(), journalContents: new Map(), lastFlush: null, lastCompaction: this.clock(), uncompactedBytes: 0,
         snapshotBytes: 0, retryDelayMs: 500,
       };
       this.states.set(agentType, state);
@@ -285,7 +287,7 @@ export class PersistentBuffer {
       throw this.notDurable(state);
     }
     try {
-      await this.appendToJournal(state, line, bytes);
+      await this.appendToJournal(state, entry, line, bytes);
     } catch (error) {
       this.diskFailed(state, error);
       if (!this.retryFailedWrites) throw this.dropped(state, entry);
@@ -316,16 +318,18 @@ export class PersistentBuffer {
     await this.liveness;
   }
 
-  private async appendToJournal(state: AgentState, line: string, bytes: number): Promise<void> {
+  private async appendToJournal(state: AgentState, entry: BufferEntry, line: string, bytes: number): Promise<void> {
     if (this.sharedJournal) return this.appendToSharedJournal(state, line);
     await this.prepareDisk();
-    state.journal ??= new JournalWriter(
-      this.dir,
-      { nexus_journal: 1, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId },
-      state.generation,
-      this.journalOptions(),
-    );
-    await state.journal.appendLine(line);
+    if (!state.journal) {
+      const header = { nexus_journal: 1 as const, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId };
+      state.journal = new JournalWriter(this.dir, header, state.generation, this.journalOptions());
+      state.journalContents.set(state.journal.file, { header, entries: [], badLines: 0, keepAside: false, problems: [] });
+    }
+    const journal = state.journal;
+    await journal.appendLine(line);
+    // In the file's order: a group commit acknowledges its lines in the order they were queued.
+    state.journalContents.get(journal.file)?.entries.push(entry);
     state.uncompactedBytes += bytes + 1;
     state.lastFlush = this.now();
     if (!state.snapshotSized) {
@@ -415,7 +419,7 @@ export class PersistentBuffer {
       } else {
         await Promise.all(batch.map((entry) => {
           const line = JSON.stringify(entry);
-          return this.appendToJournal(state, line, Buffer.byteLength(line));
+          return this.appendToJournal(state, entry, line, Buffer.byteLength(line));
         }));
       }
     } catch (error) {
@@ -486,16 +490,20 @@ export class PersistentBuffer {
         state.generation++;
         await closing.close();
         if (closing.hasFile) state.closedJournals.add(closing.file);
+        else state.journalContents.delete(closing.file);
       }
       const memoryEntries = this.settings.durability === 'off' ? [...state.unflushed] : [];
       const uncompacted = state.uncompactedBytes;
       const compactionStarted = this.clock();
       const result = await compact({
         dir: this.dir, agentType: state.agentType, writerId: this.writerId, ownClosedJournals: state.closedJournals,
-        memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
+        ownJournalContents: state.journalContents, memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
         maxBufferBytes: this.settings.maxBufferBytes, log: this.log, now: () => this.now(), cache: this.cache,
       });
-      for (const merged of result.mergedJournals) state.closedJournals.delete(merged);
+      for (const merged of result.mergedJournals) {
+        state.closedJournals.delete(merged);
+        state.journalContents.delete(merged);
+      }
       if (memoryEntries.length) state.unflushed = state.unflushed.filter((e) => !memoryEntries.includes(e));
       state.uncompactedBytes = Math.max(0, state.uncompactedBytes - uncompacted);
       // Entries appended while it ran are not in it: their age counts from its start at the most.
