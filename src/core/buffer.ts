@@ -62,8 +62,11 @@ interface AgentState {
   oldestUncompactedAt?: number;
   /** Brings the snapshot up to date once that entry is FRESHNESS old (compactionPolicy.ts). */
   freshnessTimer?: NodeJS.Timeout;
-  /** The snapshot's size was read from disk (before this writer's first compaction). */
-  snapshotSized?: boolean;
+  /** The folder, liveness and the snapshot's size are ready for appends (prepareJournal ran once). */
+  journalReadyOnce?: boolean;
+  journalPrepared?: Promise<void>;
+  /** Appends waiting for prepareJournal: later ones queue behind them, to keep the journal in call order. */
+  waitingAppends: number;
   retryDelayMs: number;
   compacting?: Promise<CompactResult | undefined>;
 }
@@ -80,6 +83,12 @@ export class PersistentBuffer {
   private readonly clock: () => number;
   private readonly states = new Map<string, AgentState>();
   private readonly listeners = new Set<(e: BufferChangeEvent) => void>();
+  /** The listeners as of the last change to them: an emit per entry copies nothing. */
+  private listenerList: ReadonlyArray<(e: BufferChangeEvent) => void> = [];
+  /** Names that passed assertAgentName (checked once, not per entry). */
+  private readonly validAgentNames = new Set<string>();
+  private lastNowMs = NaN;
+  private lastNowText = '';
   private readonly cache = new ParseCache();
   private timer: NodeJS.Timeout | undefined;
   private liveness: Promise<() => Promise<void>> | undefined;
@@ -170,12 +179,18 @@ export class PersistentBuffer {
     }
   }
 
+  /** Now, as the crate's timestamp (made once per millisecond: several entries share one). */
   private now(): string {
-    return nowTimestamp(this.clock);
+    const ms = this.clock();
+    if (ms !== this.lastNowMs) {
+      this.lastNowText = nowTimestamp(() => ms);
+      this.lastNowMs = ms;
+    }
+    return this.lastNowText;
   }
 
   private emit(event: BufferChangeEvent): void {
-    for (const listener of [...this.listeners]) {
+    for (const listener of this.listenerList) {
       try {
         listener(event);
       } catch (error) {
@@ -187,7 +202,13 @@ export class PersistentBuffer {
   /** Fired after a buffer changes (buffered, flushed, recovered, cleared, seen changed on disk). */
   onDidChange(listener: (e: BufferChangeEvent) => void): Disposable {
     this.listeners.add(listener);
-    return { dispose: () => void this.listeners.delete(listener) };
+    this.listenerList = [...this.listeners];
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+        this.listenerList = [...this.listeners];
+      },
+    };
   }
 
   /** Tells listeners the folder may have changed outside this process (used by file watchers). */
@@ -205,7 +226,7 @@ export class PersistentBuffer {
       state = {
         agentType, startedAt: this.now(), entries: [], keys: new Set(), unflushed: [], generation: 0,
         closedJournals: new Set(), journalContents: new Map(), lastFlush: null, lastCompaction: this.clock(), uncompactedBytes: 0,
-        snapshotBytes: 0, retryDelayMs: 500,
+        snapshotBytes: 0, retryDelayMs: 500, waitingAppends: 0,
       };
       this.states.set(agentType, state);
     }
@@ -238,7 +259,10 @@ export class PersistentBuffer {
     agentType: string, context: PartialSessionContext, contextType = 'checkpoint', given: { id?: string; timestamp?: string } = {},
   ): Promise<BufferEntry> {
     this.assertLive();
-    assertAgentName(agentType);
+    if (!this.validAgentNames.has(agentType)) {
+      assertAgentName(agentType);
+      this.validAgentNames.add(agentType);
+    }
     if (typeof contextType !== 'string' || contextType.length === 0 || contextType.length > 200) {
       throw new BufferError('INVALID_CONTEXT', 'context type: must be a non-empty string of at most 200 characters');
     }
@@ -280,23 +304,34 @@ export class PersistentBuffer {
     // left in memory by durability "off" before a switch to a journaled mode go first.) Without
     // retries, each entry is one new attempt.
     const waiting = this.retryFailedWrites && state.diskProblem !== undefined;
+    if (!waiting && state.unflushed.length === 0 && this.journalReady(state)) {
+      // The usual case, straight into the open batch. This frame ends here rather than wait:
+      // the line's text (already in the batch's bytes) is not kept alive with it until the fsync.
+      return this.acknowledged(state, entry, this.appendNow(state, entry, line, bytes));
+    }
     if (waiting || (state.unflushed.length > 0 && !(await this.retryUnflushed(state)))) {
       if (!this.retryFailedWrites) throw this.dropped(state, entry);
       state.unflushed.push(entry);
       this.emit({ agentType, reason: 'buffered' });
       throw this.notDurable(state);
     }
+    return this.acknowledged(state, entry, this.appendToJournal(state, entry, line, bytes));
+  }
+
+  /** The entry once its journal line is durable; a failed write keeps it for a retry (or drops it). */
+  private async acknowledged(state: AgentState, entry: BufferEntry, appended: Promise<void>): Promise<BufferEntry> {
     try {
-      await this.appendToJournal(state, entry, line, bytes);
+      await appended;
     } catch (error) {
+      this.forgetJournaled(state, entry);
       this.diskFailed(state, error);
       if (!this.retryFailedWrites) throw this.dropped(state, entry);
       state.unflushed.push(entry);
       throw this.notDurable(state);
     }
     if (!this.retryFailedWrites) state.diskProblem = undefined; // this write went through
-    this.emit({ agentType, reason: 'buffered' });
-    if (this.compactionDue(state)) void this.flush(agentType).catch(() => undefined);
+    this.emit({ agentType: state.agentType, reason: 'buffered' });
+    if (this.compactionDue(state)) void this.flush(state.agentType).catch(() => undefined);
     return entry;
   }
 
@@ -318,25 +353,65 @@ export class PersistentBuffer {
     await this.liveness;
   }
 
+  /** Resolves once the line is durable in this writer's journal (or the shared one). */
   private async appendToJournal(state: AgentState, entry: BufferEntry, line: string, bytes: number): Promise<void> {
     if (this.sharedJournal) return this.appendToSharedJournal(state, line);
+    if (!this.journalReady(state)) {
+      // Every append waits for the same preparation, so they reach the journal in call order.
+      state.waitingAppends++;
+      try {
+        await (state.journalPrepared ??= this.prepareJournal(state).catch((error) => {
+          state.journalPrepared = undefined;
+          throw error;
+        }));
+      } finally {
+        state.waitingAppends--;
+      }
+    }
+    return this.appendNow(state, entry, line, bytes);
+  }
+
+  /** Whether an append may go straight into the journal: the disk is prepared and nobody waits before it. */
+  private journalReady(state: AgentState): boolean {
+    return !this.sharedJournal && state.journalReadyOnce === true && state.waitingAppends === 0;
+  }
+
+  /** Before this agent's first append: the folder, this writer's liveness, the snapshot's size. */
+  private async prepareJournal(state: AgentState): Promise<void> {
     await this.prepareDisk();
+    state.snapshotBytes ||= (await statOrNull(path.join(this.dir, `${state.agentType}.json`)).catch(() => null))?.size ?? 0;
+    state.journalReadyOnce = true;
+  }
+
+  /** Appends to the open batch of the current generation's journal (made on first use). */
+  private appendNow(state: AgentState, entry: BufferEntry, line: string, bytes: number): Promise<void> {
     if (!state.journal) {
       const header = { nexus_journal: 1 as const, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId };
-      state.journal = new JournalWriter(this.dir, header, state.generation, this.journalOptions());
+      state.journal = new JournalWriter(this.dir, header, state.generation, this.journalOptions(), (batchBytes) => {
+        // Counted as each batch becomes durable, before any of its callers hears of it.
+        state.uncompactedBytes += batchBytes;
+        state.lastFlush = this.now();
+        this.noteUncompacted(state);
+      });
       state.journalContents.set(state.journal.file, { header, entries: [], badLines: 0, keepAside: false, problems: [] });
     }
-    const journal = state.journal;
-    await journal.appendLine(line);
-    // In the file's order: a group commit acknowledges its lines in the order they were queued.
-    state.journalContents.get(journal.file)?.entries.push(entry);
-    state.uncompactedBytes += bytes + 1;
-    state.lastFlush = this.now();
-    if (!state.snapshotSized) {
-      state.snapshotSized = true;
-      state.snapshotBytes ||= (await statOrNull(path.join(this.dir, `${state.agentType}.json`)).catch(() => null))?.size ?? 0;
+    try {
+      const appended = state.journal.appendLine(line, bytes);
+      // In the file's order (lines are written in the order they are queued); a write that fails
+      // takes its entry out again (forgetJournaled), so this holds what the journal acknowledged.
+      state.journalContents.get(state.journal.file)?.entries.push(entry);
+      return appended;
+    } catch (error) {
+      return Promise.reject(error); // handled as a failed write, like any other
     }
-    this.noteUncompacted(state);
+  }
+
+  /** A journal write that failed left nothing of the entry in the file: nor in what compaction takes from memory. */
+  private forgetJournaled(state: AgentState, entry: BufferEntry): void {
+    for (const contents of state.journalContents.values()) {
+      const at = contents.entries.lastIndexOf(entry);
+      if (at >= 0) contents.entries.splice(at, 1);
+    }
   }
 
   /** The crate's reader must see this entry within the flush interval: a timer makes sure it does. */
@@ -419,7 +494,10 @@ export class PersistentBuffer {
       } else {
         await Promise.all(batch.map((entry) => {
           const line = JSON.stringify(entry);
-          return this.appendToJournal(state, entry, line, Buffer.byteLength(line));
+          return this.appendToJournal(state, entry, line, Buffer.byteLength(line)).catch((error: unknown) => {
+            this.forgetJournaled(state, entry);
+            throw error;
+          });
         }));
       }
     } catch (error) {
@@ -739,12 +817,16 @@ export class PersistentBuffer {
     const release = await this.liveness?.catch(() => undefined);
     await release?.().catch(() => undefined);
     this.listeners.clear();
+    this.listenerList = [];
   }
 }
 
 // Random bytes drawn 6 KB at a time: one randomBytes call per entry costs 12% of ingest.
 let randomPool: Buffer = Buffer.alloc(0);
 let randomOffset = 0;
+
+let idPrefixMs = NaN;
+let idPrefix = '';
 
 function newEntryId(): string {
   if (randomOffset + 6 > randomPool.length) {
@@ -753,7 +835,12 @@ function newEntryId(): string {
   }
   const suffix = randomPool.toString('hex', randomOffset, (randomOffset += 6));
   // Time-ordered prefix for readability, random suffix for uniqueness across writers.
-  return `${Date.now().toString(36)}-${suffix}`;
+  const ms = Date.now();
+  if (ms !== idPrefixMs) {
+    idPrefixMs = ms;
+    idPrefix = `${ms.toString(36)}-`;
+  }
+  return idPrefix + suffix;
 }
 
 /** Whether some session's newest entry (by session_id; entries are oldest first) is not a session-end. */

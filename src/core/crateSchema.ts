@@ -21,7 +21,6 @@ const MAX_USIZE_READ = 2 ** 64;
 const MAX_F32 = 3.4028234663852886e38;
 
 const TIMESTAMP_HINT = 'must be an RFC 3339 timestamp, e.g. 2026-06-14T09:12:03.418Z';
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 
 /** A problem at a path, e.g. `context.files[0].action: must be one of …`. */
 export class CrateRuleError extends Error {
@@ -31,19 +30,68 @@ export class CrateRuleError extends Error {
   }
 }
 
-const daysIn = (year: number, month: number) =>
-  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+function daysIn(year: number, month: number): number {
+  switch (month) {
+    case 2: return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+    case 4: case 6: case 9: case 11: return 30;
+    default: return 31;
+  }
+}
 
-/** Why `value` is not a timestamp chrono reads as a real instant, or undefined. */
+/** The two-digit number at `i`, or -1 unless both are ASCII digits (past the end: -1 too). */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+const isDigitAt = (s: string, i: number): boolean => {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9;
+};
+
+/**
+ * Why `value` is not a timestamp chrono reads as a real instant, or undefined. The grammar is
+ * `^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$`,
+ * scanned by hand: every entry has several timestamps, and a regex match with its captures
+ * cost a fifth of the time an entry takes to validate.
+ */
 export function timestampProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return TIMESTAMP_HINT;
-  const m = RFC3339.exec(value);
-  if (!m) return TIMESTAMP_HINT;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return `${TIMESTAMP_HINT}: ${value} is not a day of the calendar`;
+  if (typeof value !== 'string' || value.length < 20) return TIMESTAMP_HINT;
+  const s = value;
+  const century = twoDigits(s, 0);
+  const yearOf = twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const hour = twoDigits(s, 11);
+  const minute = twoDigits(s, 14);
+  const second = twoDigits(s, 17);
+  const t = s.charCodeAt(10);
+  if (
+    century < 0 || yearOf < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+    s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || (t !== 0x54 && t !== 0x74 && t !== 0x20) ||
+    s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a
+  ) return TIMESTAMP_HINT;
+  let i = 19;
+  if (s.charCodeAt(i) === 0x2e) {
+    i++;
+    if (!isDigitAt(s, i)) return TIMESTAMP_HINT;
+    while (isDigitAt(s, i)) i++;
+  }
+  const zone = s.charCodeAt(i);
+  let offsetHours = 0;
+  let offsetMinutes = 0;
+  if (zone === 0x5a || zone === 0x7a) {
+    if (i + 1 !== s.length) return TIMESTAMP_HINT;
+  } else if (zone === 0x2b || zone === 0x2d) {
+    offsetHours = twoDigits(s, i + 1);
+    offsetMinutes = twoDigits(s, i + 4);
+    if (i + 6 !== s.length || offsetHours < 0 || s.charCodeAt(i + 3) !== 0x3a || offsetMinutes < 0) return TIMESTAMP_HINT;
+  } else return TIMESTAMP_HINT;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(century * 100 + yearOf, month)) return `${TIMESTAMP_HINT}: ${value} is not a day of the calendar`;
   // A second of 60 is a leap second, which chrono reads.
   if (hour > 23 || minute > 59 || second > 60) return `${TIMESTAMP_HINT}: ${value} is not a time of day`;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return `${TIMESTAMP_HINT}: the offset of ${value} is 24 hours or more`;
+  if (offsetHours > 23 || offsetMinutes > 59) return `${TIMESTAMP_HINT}: the offset of ${value} is 24 hours or more`;
   return undefined;
 }
 
@@ -63,6 +111,7 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
 };
 
 const at = (path: string, key: string) => (path ? `${path}.${key}` : key);
+const hasOwn = (v: object, key: string) => Object.prototype.hasOwnProperty.call(v, key);
 
 /** Sets a key as an own data property, `__proto__` included (plain assignment would set the prototype). */
 function put(out: Record<string, unknown>, key: string, value: unknown): void {
@@ -70,8 +119,11 @@ function put(out: Record<string, unknown>, key: string, value: unknown): void {
   else out[key] = value;
 }
 
-/** Checks any JSON value (custom, unknown keys): real JSON, well-formed strings, depth. Returns it unchanged. */
-function checkJson(value: unknown, path: string, depth: number): void {
+/**
+ * Checks any JSON value (custom, unknown keys): real JSON, well-formed strings, depth. `paths`:
+ * whether to name where (see Completion.paths).
+ */
+function checkJson(value: unknown, path: string, depth: number, paths: boolean): void {
   switch (typeof value) {
     case 'string':
       if (!isWellFormed(value)) throw new CrateRuleError(path, LONE_SURROGATE_RULE);
@@ -87,13 +139,13 @@ function checkJson(value: unknown, path: string, depth: number): void {
         throw new CrateRuleError(path, `nested too deep: an entry may nest at most ${MAX_ENTRY_DEPTH} levels (the crate's JSON reader refuses a file nested ${MAX_DOCUMENT_DEPTH + 1} levels deep)`);
       }
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, depth + 1);
+        for (let i = 0; i < value.length; i++) checkJson(value[i], paths ? `${path}[${i}]` : '', depth + 1, paths);
         return;
       }
       if (!isPlainObject(value)) throw new CrateRuleError(path, 'must be plain JSON (an object, array, string, number, boolean or null)');
       for (const key of Object.keys(value)) {
         if (!isWellFormed(key)) throw new CrateRuleError(path, `a key ${LONE_SURROGATE_RULE}`);
-        checkJson(value[key], at(path, key), depth + 1);
+        checkJson(value[key], paths ? at(path, key) : '', depth + 1, paths);
       }
       return;
     }
@@ -104,11 +156,20 @@ function checkJson(value: unknown, path: string, depth: number): void {
 
 type Check = (value: unknown, path: string, depth: number, c: Completion) => unknown;
 
-/** Whether completion had to fill something in (then the input as written was not complete). */
+/** The state of one walk over a value. */
 interface Completion {
+  /** Whether completion had to fill something in (then the input as written was not complete). */
   filled: boolean;
   /** Reading what a writer (the crate) put on disk, rather than taking a new entry. */
   reading: boolean;
+  /**
+   * Whether to build the path of every value as it goes (`context.files[0].action`). A first
+   * walk does not (those strings were a tenth of an entry's validation); one that finds a
+   * problem is done again with them, to name where (walk()).
+   */
+  paths: boolean;
+  /** For the context of a new entry: values taken for these keys when missing or null (crateContext). */
+  defaults?: Readonly<Record<string, unknown>>;
 }
 
 const MISSING = Symbol('missing');
@@ -158,35 +219,79 @@ const withDefault = (check: Check, fallback: () => unknown): Check => (v, path, 
 const arrayOf = (item: Check): Check => withDefault((v, path, depth, c) => {
   if (!Array.isArray(v)) throw new CrateRuleError(path, 'must be an array');
   const out = new Array<unknown>(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = item(v[i], `${path}[${i}]`, depth + 1, c);
+  for (let i = 0; i < v.length; i++) out[i] = item(v[i], c.paths ? `${path}[${i}]` : '', depth + 1, c);
   return out;
 }, () => []);
 
-/** Known keys first in the crate's order, then unknown ones in input order (kept, checked as JSON). */
-function object(shape: Record<string, Check>): Check {
+/** A default of the walk stands in for a missing or null value of its key. */
+function orDefault(given: unknown, key: string, defaults: Completion['defaults']): unknown {
+  return defaults !== undefined && (given === MISSING || given === null) && hasOwn(defaults, key) ? defaults[key] : given;
+}
+
+const nameOf = (path: string, key: string, c: Completion): string => (c.paths ? at(path, key) : '');
+
+type Builder = (
+  v: Record<string, unknown>, path: string, depth: number, c: Completion, checks: readonly Check[], defaults: Completion['defaults'],
+) => Record<string, unknown>;
+
+/**
+ * `(v, …) => ({ "k0": checks[0](v["k0"] …), "k1": … })` for these keys: the known keys of an
+ * object, checked in order into an object literal; a key that is absent or undefined is
+ * MISSING. Made as code (once per shape, from our own key names) because a literal is what V8
+ * builds fastest and smallest: every key in the object itself, one hidden class, each read at
+ * a site of its own. Adding the keys one by one in a loop cost twice the time, and an
+ * out-of-object array of properties that grows (and is garbage) as it goes.
+ */
+function literalBuilder(keys: readonly string[], takesDefaults: boolean): Builder {
+  const fields = keys.map((key, i) => {
+    if (key === '__proto__') throw new Error('a shape key cannot be __proto__'); // a literal would set the prototype
+    const name = JSON.stringify(key);
+    const given = `(v[${name}] !== undefined && hasOwn(v, ${name}) ? v[${name}] : MISSING)`;
+    const value = takesDefaults ? `orDefault(${given}, ${name}, defaults)` : given;
+    return `${name}: checks[${i}](${value}, nameOf(path, ${name}, c), depth, c)`;
+  });
+  // Only our own key names go into the code, each quoted by JSON.stringify; no input ever does.
+  const make = new Function('hasOwn', 'MISSING', 'orDefault', 'nameOf', `"use strict"; return (v, path, depth, c, checks, defaults) => ({ ${fields.join(', ')} });`);
+  return make(hasOwn, MISSING, orDefault, nameOf) as Builder;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Known keys first in the crate's order, then unknown ones in input order (kept, checked as JSON).
+ * `takesDefaults`: the walk's `defaults` stand in for missing or null values of their keys.
+ */
+function object(shape: Record<string, Check>, takesDefaults = false): Check {
   const keys = Object.keys(shape);
+  const checks = keys.map((key) => shape[key]);
   const known = new Set(keys);
+  const build = literalBuilder(keys, takesDefaults);
   return (v, path, depth, c) => {
     if (!isPlainObject(v)) throw new CrateRuleError(path, v === MISSING ? 'is required (an object)' : 'must be an object');
     if (depth > MAX_ENTRY_DEPTH) throw new CrateRuleError(path, `nested too deep (at most ${MAX_ENTRY_DEPTH} levels in an entry)`);
-    const out: Record<string, unknown> = {};
-    for (const key of keys) {
-      const value = Object.prototype.hasOwnProperty.call(v, key) && v[key] !== undefined ? v[key] : MISSING;
-      out[key] = shape[key](value, at(path, key), depth + 1, c);
-    }
-    for (const key of Object.keys(v)) {
-      if (known.has(key) || v[key] === undefined) continue;
+    const out = build(v, path, depth + 1, c, checks, takesDefaults ? c.defaults : undefined);
+    const own = Object.keys(v);
+    // The usual case, the known keys and no others, in order: nothing more to look at.
+    if (sameKeys(own, keys)) return out;
+    for (const key of own) {
+      if (known.has(key)) continue;
+      const value = v[key];
+      if (value === undefined) continue;
       if (!isWellFormed(key)) throw new CrateRuleError(path, `a key ${LONE_SURROGATE_RULE}`);
-      checkJson(v[key], at(path, key), depth + 1);
-      put(out, key, v[key]);
+      checkJson(value, c.paths ? at(path, key) : '', depth + 1, c.paths);
+      put(out, key, value);
     }
     return out;
   };
 }
 
-const custom: Check = withDefault((v, path, depth) => {
+const custom: Check = withDefault((v, path, depth, c) => {
   if (!isPlainObject(v)) throw new CrateRuleError(path, 'must be an object');
-  checkJson(v, path, depth);
+  checkJson(v, path, depth, c.paths);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(v)) put(out, key, v[key]);
   return out;
@@ -228,12 +333,33 @@ const CONTEXT_SHAPE: Record<string, Check> = {
   reliability_score: reliability,
 };
 
-const sessionContext = object(CONTEXT_SHAPE);
+const sessionContext = object(CONTEXT_SHAPE, true);
 const bufferEntry = object({ timestamp, context_type: str, context: sessionContext });
 
-/** Completes and checks a SessionContext (entry depth 2). Throws CrateRuleError naming the field. */
-export function crateContext(input: unknown, path = 'context'): Record<string, unknown> {
-  return sessionContext(input, path, 2, { filled: false, reading: false }) as Record<string, unknown>;
+/**
+ * Walks `input` without naming paths; when that finds a problem, walks it again naming them,
+ * so the error says where (`context.files[0].action: …`).
+ */
+function walk(
+  check: Check, input: unknown, path: string, depth: number, reading: boolean, defaults?: Completion['defaults'],
+): { value: unknown; filled: boolean } {
+  const quick: Completion = { filled: false, reading, paths: false, defaults };
+  try {
+    return { value: check(input, path, depth, quick), filled: quick.filled };
+  } catch (error) {
+    if (!(error instanceof CrateRuleError)) throw error;
+  }
+  const named: Completion = { filled: false, reading, paths: true, defaults };
+  return { value: check(input, path, depth, named), filled: named.filled };
+}
+
+/**
+ * Completes and checks a SessionContext (entry depth 2). Throws CrateRuleError naming the field.
+ * `defaults`: values taken for their keys where the input's are missing or null (`agent_type`,
+ * `extraction_started`, `extraction_source` of a new entry), as if given.
+ */
+export function crateContext(input: unknown, path = 'context', defaults?: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return walk(sessionContext, input, path, 2, false, defaults).value as Record<string, unknown>;
 }
 
 /**
@@ -242,8 +368,8 @@ export function crateContext(input: unknown, path = 'context'): Record<string, u
  * Our own `id` stays among the unknown keys, last as we write it.
  */
 export function crateEntry(input: unknown, path = 'entry'): { entry: Record<string, unknown>; complete: boolean } {
-  const c: Completion = { filled: false, reading: true };
-  const entry = bufferEntry(input, path, 1, c) as Record<string, unknown>;
+  const { value, filled } = walk(bufferEntry, input, path, 1, true);
+  const entry = value as Record<string, unknown>;
   if (entry.id !== undefined && typeof entry.id !== 'string') throw new CrateRuleError(at(path, 'id'), 'must be a string');
-  return { entry, complete: !c.filled };
+  return { entry, complete: !filled };
 }

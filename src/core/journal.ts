@@ -104,11 +104,51 @@ export async function readJournalFile(file: string): Promise<ParsedJournal | nul
   }
 }
 
-interface Pending {
-  line: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/**
+ * Lines that go to the disk in one write and one fdatasync, encoded as they arrive (so each
+ * line's text is garbage at once, not held until the write), and the promise every caller of
+ * them waits for.
+ */
+class Batch {
+  data: Buffer;
+  length = 0;
+  lines = 0;
+  readonly durable: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+
+  constructor(capacity: number, reuse?: Buffer) {
+    this.data = reuse && reuse.length >= capacity ? reuse : Buffer.allocUnsafe(capacity);
+    this.durable = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** Appends `json` (`bytes` long in UTF-8) and a newline, growing the buffer as needed. */
+  add(json: string, bytes: number): void {
+    const needed = this.length + bytes + 1;
+    if (needed > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.data.length * 2));
+      this.data.copy(grown, 0, 0, this.length);
+      this.data = grown;
+    }
+    const written = this.data.write(json, this.length, 'utf8');
+    if (written !== bytes) throw new Error(`journal line of ${written} bytes, said to be ${bytes}`);
+    this.data[this.length + bytes] = 0x0a;
+    this.length = needed;
+    this.lines++;
+  }
+
+  get bytes(): Buffer {
+    return this.data.subarray(0, this.length);
+  }
 }
+
+/** A batch starts this large (a few entries of a few KB); it doubles as lines come. */
+const BATCH_START_BYTES = 64 * 1024;
+/** The bytes of a written batch are reused by the next one, up to this size. */
+const BATCH_REUSE_BYTES = 8 * 1024 * 1024;
 
 export interface JournalWriterOptions {
   /** true: one fsync per entry ("always"); false: group commit ("batched"). */
@@ -126,13 +166,18 @@ export class JournalWriter {
   readonly file: string;
   private handle: fs.FileHandle | undefined;
   private inode = 0;
-  private queue: Pending[] = [];
+  /** Batches waiting for their write, oldest first; the last one takes new lines unless closed. */
+  private queue: Batch[] = [];
+  /** The batch that takes new lines (the last in the queue), if any. */
+  private open: Batch | undefined;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private needsSeparator = false;
   private closed = false;
   /** Lines of failed batches that are still in the file (the truncate failed): voided by the next write. */
   private voidPending: string[] = [];
+  /** The bytes of the last written batch, for the next one (never one still being written). */
+  private spare: Buffer | undefined;
   /** Bytes appended to this generation (header included). */
   bytes = 0;
   entries = 0;
@@ -142,26 +187,39 @@ export class JournalWriter {
     private readonly header: JournalHeader,
     readonly generation: number,
     private options: JournalWriterOptions,
+    /** Called with a batch's size in bytes (its lines and their newlines) once it is durable, before its callers hear. */
+    private readonly onDurable?: (bytes: number) => void,
   ) {
     this.file = path.join(dir, journalFileName(header.agent_type, header.writer_id, generation));
   }
 
   setOptions(options: JournalWriterOptions): void {
     this.options = options;
+    // Lines from now on go by the new options.
+    if (options.syncEach) this.open = undefined;
   }
 
   append(entry: BufferEntry): Promise<void> {
     return this.appendLine(JSON.stringify(entry));
   }
 
-  /** Appends an entry already serialized as one JSON line (no newline inside). */
-  appendLine(json: string): Promise<void> {
+  /**
+   * Appends an entry already serialized as one JSON line (no newline inside), `byteLength`
+   * bytes long in UTF-8. Resolves once it is on disk (with the rest of its batch).
+   */
+  appendLine(json: string, byteLength = Buffer.byteLength(json)): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal generation is closed'));
-    const line = json + '\n';
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
-      this.schedule();
-    });
+    let batch = this.open;
+    if (!batch) {
+      batch = new Batch(Math.max(BATCH_START_BYTES, byteLength + 1), this.spare);
+      if (batch.data === this.spare) this.spare = undefined;
+      this.queue.push(batch);
+      // "always": one line per batch, so one fsync per entry.
+      if (!this.options.syncEach) this.open = batch;
+    }
+    batch.add(json, byteLength);
+    this.schedule();
+    return batch.durable;
   }
 
   private schedule(): void {
@@ -180,29 +238,35 @@ export class JournalWriter {
   /** Writes batches until the queue is empty. Never rejects: failures reject the batch's entries. */
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch = this.options.syncEach ? this.queue.splice(0, 1) : this.queue.splice(0, this.queue.length);
+      for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
+        // Lines that arrive from now on wait for the next write.
+        if (batch === this.open) this.open = undefined;
         try {
-          await this.writeBatch(batch.map((p) => p.line).join(''));
-          this.entries += batch.length;
-          for (const p of batch) p.resolve();
+          await this.writeBatch(batch.bytes);
         } catch (error) {
-          for (const p of batch) p.reject(error);
+          batch.reject(error);
+          continue;
         }
+        this.entries += batch.lines;
+        if (batch.data.length <= BATCH_REUSE_BYTES) this.spare = batch.data;
+        // Its callers resume after this synchronous code, so they see the batch counted.
+        batch.resolve();
+        this.onDurable?.(batch.length);
       }
     } finally {
       this.writing = undefined;
     }
   }
 
-  private async writeBatch(text: string): Promise<void> {
+  private async writeBatch(lines: Buffer): Promise<void> {
     try {
       faults.beforeWrite?.(this.file);
       const length = await this.ensureOpen();
       const handle = this.handle!;
       // Lines of earlier failed batches that could not be truncated away are voided first.
       const marker = voidMarkerLine(this.voidPending);
-      const data = Buffer.from((this.needsSeparator ? '\n' : '') + (marker ? marker + '\n' : '') + text);
+      const prefix = (this.needsSeparator ? '\n' : '') + (marker ? marker + '\n' : '');
+      const data = prefix ? Buffer.concat([Buffer.from(prefix), lines]) : lines;
       try {
         await writeFully(handle, data);
         await handle.datasync();
@@ -210,7 +274,7 @@ export class JournalWriter {
         // Not acknowledged, so it must not be read later either: back to the length before.
         if ((await undoAppend(handle, length)) === 'kept') {
           this.needsSeparator = true;
-          this.voidPending.push(...text.split('\n').filter(Boolean));
+          this.voidPending.push(...lines.toString('utf8').split('\n').filter(Boolean));
         }
         throw error;
       }
@@ -278,7 +342,7 @@ export class JournalWriter {
     this.closed = true;
     await this.settle();
     // A last try at voiding what a failed batch left behind (best effort: the disk is failing).
-    if (this.voidPending.length) await this.writeBatch('').catch(() => undefined);
+    if (this.voidPending.length) await this.writeBatch(Buffer.alloc(0)).catch(() => undefined);
     await this.closeHandle();
   }
 

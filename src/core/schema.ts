@@ -129,20 +129,19 @@ export function completeContext(
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidContextError('context: must be a JSON object (a SessionContext)');
   }
-  // Before zod, which would recurse as deep as the input goes.
-  const tooDeep = nestingProblem(input, 'context');
-  if (tooDeep) throw new InvalidContextError(tooDeep);
   const now = defaults.now ?? nowTimestamp();
-  const raw = input as Record<string, unknown>;
-  const withDefaults: Record<string, unknown> = { ...raw };
-  withDefaults.agent_type = raw.agent_type ?? defaults.agentType;
-  withDefaults.extraction_started = raw.extraction_started ?? now;
-  withDefaults.extraction_source = raw.extraction_source ?? defaults.extractionSource ?? 'unknown';
+  // A class instance is taken by its own enumerable keys, as a plain copy (the walk takes plain objects).
+  const proto = Object.getPrototypeOf(input) as unknown;
+  const plain = proto === Object.prototype || proto === null ? input : { ...input };
   try {
-    return crateContext(withDefaults) as SessionContext;
+    return crateContext(plain, 'context', {
+      agent_type: defaults.agentType, extraction_started: now, extraction_source: defaults.extractionSource ?? 'unknown',
+    }) as SessionContext;
   } catch (error) {
-    if (error instanceof CrateRuleError) throw new InvalidContextError(error.message);
-    throw error;
+    if (!(error instanceof CrateRuleError)) throw error;
+    // A context nested too deep is named as such (the crate's walk stops at its depth limit,
+    // so it never recurses further, and one that passes is never too deep).
+    throw new InvalidContextError(nestingProblem(input, 'context') ?? error.message);
   }
 }
 
