@@ -4,7 +4,7 @@
 // Code waits per tool call for our hooks against a `cat` hook), each comparison measured side
 // by side in this run and set against its target. A script, not a test: it prints tables, or with --json one object.
 //
-//   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,recovery,bundle,cli]
+//   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,compaction,recovery,bundle,cli]
 //                           [--profile | --no-profile]
 //
 // --quick: smaller and fewer runs (about a third of the time). --profile: always profile the
@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleFigure, buildProductionBundles, type BundleBuild } from './bundle';
 import { cliFigure } from './cliLatency';
+import { compactionStallFigure } from './compactionStall';
 import { flushFigure } from './flush';
 import { ingestFigure } from './ingest';
 import { machineInfo } from './machine';
@@ -22,7 +23,7 @@ import { renderTable, verdictTable, type FigureResult, type Table } from './repo
 import { now } from './stats';
 import { removeAllTempDirs } from './tempDirs';
 
-const FIGURES = ['ingest', 'flush', 'recovery', 'bundle', 'cli'] as const;
+const FIGURES = ['ingest', 'flush', 'compaction', 'recovery', 'bundle', 'cli'] as const;
 type Figure = (typeof FIGURES)[number];
 
 interface Args {
@@ -85,6 +86,7 @@ async function main(): Promise<number> {
 
   await attempt('ingest', () => ingestFigure({ quick: args.quick, progress }));
   await attempt('flush', () => flushFigure({ quick: args.quick, progress }));
+  await attempt('compaction', () => compactionStallFigure({ progress }));
   await attempt('recovery', () => recoveryFigure({
     quick: args.quick,
     progress,

@@ -13,7 +13,7 @@ import { timestampProblem } from './crateSchema';
 import { BufferError, describeFsError, notBufferedMessage } from './errors';
 import { formatBytes } from './format';
 import { ensureDir, statOrNull } from './fsutil';
-import { appendShared, JournalWriter, SHARED_WRITER_ID, sharedJournalStartedAt } from './journal';
+import { appendShared, JournalWriter, SHARED_WRITER_ID, sharedJournalStartedAt, type ParsedJournal } from './journal';
 import { holdWriterLiveness, isWriterAlive, newWriterId, removeDeadWriterLocks, withAgentLock } from './lock';
 import { resolveBufferDir } from './paths';
 import {
@@ -49,6 +49,8 @@ interface AgentState {
   journal?: JournalWriter;
   generation: number;
   closedJournals: Set<string>;
+  /** What this writer's journals hold (acknowledged appends), by file: compaction takes it from here. */
+  journalContents: Map<string, ParsedJournal>;
   lastFlush: string | null;
   lastCompaction: number;
   uncompactedBytes: number;
@@ -223,7 +225,7 @@ export class PersistentBuffer {
     if (!state) {
       state = {
         agentType, startedAt: this.now(), entries: [], keys: new Set(), unflushed: [], generation: 0,
-        closedJournals: new Set(), lastFlush: null, lastCompaction: this.clock(), uncompactedBytes: 0,
+        closedJournals: new Set(), journalContents: new Map(), lastFlush: null, lastCompaction: this.clock(), uncompactedBytes: 0,
         snapshotBytes: 0, retryDelayMs: 500, waitingAppends: 0,
       };
       this.states.set(agentType, state);
@@ -306,7 +308,7 @@ export class PersistentBuffer {
     if (!waiting && state.unflushed.length === 0 && this.journalReady(state)) {
       // The usual case, straight into the open batch. This frame ends here rather than wait:
       // the line's text (already in the batch's bytes) is not kept alive with it until the fsync.
-      return this.acknowledged(state, entry, this.appendNow(state, line));
+      return this.acknowledged(state, entry, this.appendNow(state, entry, line));
     }
     if (waiting || (state.unflushed.length > 0 && !(await this.retryUnflushed(state)))) {
       if (!this.retryFailedWrites) throw this.dropped(state, entry);
@@ -314,7 +316,7 @@ export class PersistentBuffer {
       this.emit({ agentType, reason: 'buffered' });
       throw this.notDurable(state);
     }
-    return this.acknowledged(state, entry, this.appendToJournal(state, line));
+    return this.acknowledged(state, entry, this.appendToJournal(state, entry, line));
   }
 
   /** The entry once its journal line is durable; a failed write keeps it for a retry (or drops it). */
@@ -322,6 +324,7 @@ export class PersistentBuffer {
     try {
       await appended;
     } catch (error) {
+      this.forgetJournaled(state, entry);
       this.diskFailed(state, error);
       if (!this.retryFailedWrites) throw this.dropped(state, entry);
       state.unflushed.push(entry);
@@ -352,7 +355,7 @@ export class PersistentBuffer {
   }
 
   /** Resolves once the line is durable in this writer's journal (or the shared one). */
-  private async appendToJournal(state: AgentState, line: string): Promise<void> {
+  private async appendToJournal(state: AgentState, entry: BufferEntry, line: string): Promise<void> {
     if (this.sharedJournal) return this.appendToSharedJournal(state, line);
     if (!this.journalReady(state)) {
       // Every append waits for the same preparation, so they reach the journal in call order.
@@ -366,7 +369,7 @@ export class PersistentBuffer {
         state.waitingAppends--;
       }
     }
-    return this.appendNow(state, line);
+    return this.appendNow(state, entry, line);
   }
 
   /** Whether an append may go straight into the journal: the disk is prepared and nobody waits before it. */
@@ -382,23 +385,33 @@ export class PersistentBuffer {
   }
 
   /** Appends to the open batch of the current generation's journal (made on first use). */
-  private appendNow(state: AgentState, line: string): Promise<void> {
-    state.journal ??= new JournalWriter(
-      this.dir,
-      { nexus_journal: 1, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId },
-      state.generation,
-      this.journalOptions(),
-      (batchBytes) => {
+  private appendNow(state: AgentState, entry: BufferEntry, line: string): Promise<void> {
+    if (!state.journal) {
+      const header = { nexus_journal: 1 as const, agent_type: state.agentType, started_at: state.startedAt, writer_id: this.writerId };
+      state.journal = new JournalWriter(this.dir, header, state.generation, this.journalOptions(), (batchBytes) => {
         // Counted as each batch becomes durable, before any of its callers hears of it.
         state.uncompactedBytes += batchBytes;
         state.lastFlush = this.now();
         this.noteUncompacted(state);
-      },
-    );
+      });
+      state.journalContents.set(state.journal.file, { header, entries: [], badLines: 0, keepAside: false, problems: [] });
+    }
     try {
-      return state.journal.appendLine(line);
+      const appended = state.journal.appendLine(line);
+      // In the file's order (lines are written in the order they are queued); a write that fails
+      // takes its entry out again (forgetJournaled), so this holds what the journal acknowledged.
+      state.journalContents.get(state.journal.file)?.entries.push(entry);
+      return appended;
     } catch (error) {
       return Promise.reject(error); // handled as a failed write, like any other
+    }
+  }
+
+  /** A journal write that failed left nothing of the entry in the file: nor in what compaction takes from memory. */
+  private forgetJournaled(state: AgentState, entry: BufferEntry): void {
+    for (const contents of state.journalContents.values()) {
+      const at = contents.entries.lastIndexOf(entry);
+      if (at >= 0) contents.entries.splice(at, 1);
     }
   }
 
@@ -480,7 +493,10 @@ export class PersistentBuffer {
       if (this.settings.durability === 'off') {
         await this.compactNow(state);
       } else {
-        await Promise.all(batch.map((entry) => this.appendToJournal(state, JSON.stringify(entry))));
+        await Promise.all(batch.map((entry) => this.appendToJournal(state, entry, JSON.stringify(entry)).catch((error: unknown) => {
+          this.forgetJournaled(state, entry);
+          throw error;
+        })));
       }
     } catch (error) {
       if (this.settings.durability !== 'off' || state.diskProblem !== undefined) this.diskFailed(state, error);
@@ -550,16 +566,20 @@ export class PersistentBuffer {
         state.generation++;
         await closing.close();
         if (closing.hasFile) state.closedJournals.add(closing.file);
+        else state.journalContents.delete(closing.file);
       }
       const memoryEntries = this.settings.durability === 'off' ? [...state.unflushed] : [];
       const uncompacted = state.uncompactedBytes;
       const compactionStarted = this.clock();
       const result = await compact({
         dir: this.dir, agentType: state.agentType, writerId: this.writerId, ownClosedJournals: state.closedJournals,
-        memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
+        ownJournalContents: state.journalContents, memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
         maxBufferBytes: this.settings.maxBufferBytes, log: this.log, now: () => this.now(), cache: this.cache,
       });
-      for (const merged of result.mergedJournals) state.closedJournals.delete(merged);
+      for (const merged of result.mergedJournals) {
+        state.closedJournals.delete(merged);
+        state.journalContents.delete(merged);
+      }
       if (memoryEntries.length) state.unflushed = state.unflushed.filter((e) => !memoryEntries.includes(e));
       state.uncompactedBytes = Math.max(0, state.uncompactedBytes - uncompacted);
       // Entries appended while it ran are not in it: their age counts from its start at the most.

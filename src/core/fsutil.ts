@@ -39,9 +39,11 @@ function tempNameFor(file: string, attempt: number): string {
  * Replaces `file` atomically and durably: a new temp file beside it (O_EXCL, O_NOFOLLOW, 0600),
  * written and fsynced, renamed over `file`, then the folder fsynced. The rename replaces a link
  * at `file` itself, never the file it points to (write-file-atomic resolved the link and wrote
- * through it).
+ * through it). `text` may be given in pieces (a snapshot's entries): they are written about a
+ * megabyte at a time, so no copy of the whole text is made on the caller's thread. Returns the
+ * bytes written.
  */
-export async function writeFileAtomicNoFollow(file: string, text: string): Promise<void> {
+export async function writeFileAtomicNoFollow(file: string, text: string | readonly string[]): Promise<number> {
   let temp = '';
   let handle: fs.FileHandle | undefined;
   for (let attempt = 0; !handle; attempt++) {
@@ -53,9 +55,13 @@ export async function writeFileAtomicNoFollow(file: string, text: string): Promi
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
     }
   }
+  let bytes = 0;
   try {
     try {
-      await handle.writeFile(text);
+      for (const chunk of typeof text === 'string' ? [text] : megabyteChunks(text)) {
+        await handle.writeFile(chunk); // from the current position: the chunks follow each other
+        bytes += Buffer.byteLength(chunk);
+      }
       await handle.sync();
     } finally {
       await handle.close();
@@ -66,6 +72,18 @@ export async function writeFileAtomicNoFollow(file: string, text: string): Promi
     throw error;
   }
   await fsyncDir(path.dirname(file));
+  return bytes;
+}
+
+const CHUNK_CHARS = 1 << 20;
+
+function* megabyteChunks(parts: readonly string[]): Generator<string> {
+  for (let i = 0; i < parts.length; ) {
+    const from = i;
+    let size = 0;
+    while (i < parts.length && size < CHUNK_CHARS) size += parts[i++].length;
+    yield parts.slice(from, i).join('');
+  }
 }
 
 export async function statOrNull(file: string): Promise<import('node:fs').Stats | null> {

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { bufferDataProblem, parseEntry, type BufferData, type BufferEntry } from './schema';
 import { faults } from './faults';
 import { writeFileAtomicNoFollow } from './fsutil';
-import { keepSource, prettyEntrySources, sourceOf } from './rawEntries';
+import { keepSource, keepSourceBytes, prettyEntrySources, PrettyEntrySpans, sourceOf } from './rawEntries';
 import { openHandleNoFollow } from './safeOpen';
+import { TimeSlicer } from './timeSlice';
 
 export interface ParsedSnapshot {
   /** Null when nothing of the header could be read (e.g. an empty or garbage file). */
@@ -21,6 +22,8 @@ export interface ParsedSnapshot {
   damaged: boolean;
   /** Entries that could not be taken as they were (set aside, or in unreadable text), as far as known. */
   lost?: number;
+  /** The entries' merge keys (`entryKeys`), when the reader worked them out already. */
+  keys?: string[];
 }
 
 const BOM = 0xfeff;
@@ -317,15 +320,59 @@ function startsAnEntry(tail: string, isWholeFile: boolean): boolean {
   return open >= 0 && rest.indexOf('}', open) < 0;
 }
 
-/** An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. */
+// An entry nested twice comes out of JSON.stringify at the indentation it has in a snapshot (4
+// spaces): no pass over the text to indent it (that pass and its regular expression were most of
+// the cost of a compaction).
+const NESTED_OPEN = '[\n  [\n    '.length;
+const NESTED_CLOSE = '\n  ]\n]'.length;
+const SCORE_KEY = '"reliability_score": ';
+
+/**
+ * An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. The text is kept as the
+ * entry's source (rawEntries.ts): entries never change, so a later compaction writes it as is.
+ */
 function serializeEntry(entry: BufferEntry): string {
   const source = sourceOf(entry);
   if (source !== undefined) return source;
-  // serde writes an f32 score of 1 as `1.0`; keep that spelling so files diff cleanly. (A
-  // lookahead instead of a multi-line ^...$ pattern: 3x faster on a 50 MB snapshot.)
-  return JSON.stringify(entry, null, 2)
-    .replace(/("reliability_score": -?\d+)(?=,?\n|,?$)/g, '$1.0')
-    .replace(/\n/g, '\n    ');
+  const nested = JSON.stringify([[entry]], null, 2);
+  const text = withFloatScore(nested.slice(NESTED_OPEN, nested.length - NESTED_CLOSE), entry);
+  keepSource(entry, text);
+  return text;
+}
+
+/**
+ * serde writes the f32 `reliability_score` 1 as `1.0`: that spelling is kept so files diff
+ * cleanly. The context's own key is the last of its keys, so the last occurrence of the key in
+ * the text is it (a key inside a string would read `\"reliability_score\"`).
+ */
+function withFloatScore(text: string, entry: BufferEntry): string {
+  const score = (entry.context as { reliability_score?: unknown } | undefined)?.reliability_score;
+  if (typeof score !== 'number' || !Number.isInteger(score)) return text;
+  const at = text.lastIndexOf(SCORE_KEY);
+  if (at < 0) return text;
+  const digits = /^-?\d+/.exec(text.slice(at + SCORE_KEY.length, at + SCORE_KEY.length + 24))?.[0];
+  if (!digits) return text;
+  const end = at + SCORE_KEY.length + digits.length;
+  const next = text[end];
+  if (next !== undefined && next !== ',' && next !== '\n') return text;
+  return `${text.slice(0, end)}.0${text.slice(end)}`;
+}
+
+/** A snapshot's text as the pieces it is made of (no copy of every entry into one string). */
+export interface SnapshotText {
+  parts: string[];
+  /** Characters in all (the size limit counts them, as it counts a string's length). */
+  length: number;
+}
+
+/** The document without its entries, split where they go. */
+function frameOf(data: BufferData): { head: string; tail: string } | { whole: string } {
+  const { started_at, entries, last_flush, agent_type, ...extra } = data;
+  const frame = JSON.stringify({ started_at, entries: [], last_flush, agent_type, ...extra }, null, 2);
+  if (entries.length === 0) return { whole: frame };
+  // started_at is a string (no raw newline), so the first `"entries": []` line is the top-level one.
+  const at = frame.indexOf('\n  "entries": []') + '\n  "entries": ['.length;
+  return { head: `${frame.slice(0, at)}\n    `, tail: `\n  ${frame.slice(at)}` };
 }
 
 /**
@@ -333,23 +380,42 @@ function serializeEntry(entry: BufferEntry): string {
  * Entries read from a snapshot are written back as they were read (rawEntries.ts).
  */
 export function serializeSnapshot(data: BufferData): string {
-  const { started_at, entries, last_flush, agent_type, ...extra } = data;
-  const frame = JSON.stringify({ started_at, entries: [], last_flush, agent_type, ...extra }, null, 2);
-  if (entries.length === 0) return frame;
-  // started_at is a string (no raw newline), so the first `"entries": []` line is the top-level one.
-  const at = frame.indexOf('\n  "entries": []') + '\n  "entries": ['.length;
-  return `${frame.slice(0, at)}\n    ${entries.map(serializeEntry).join(',\n    ')}\n  ${frame.slice(at)}`;
+  const frame = frameOf(data);
+  if ('whole' in frame) return frame.whole;
+  return `${frame.head}${data.entries.map(serializeEntry).join(',\n    ')}${frame.tail}`;
 }
 
-/** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. */
-export async function writeSnapshot(file: string, data: BufferData, text = serializeSnapshot(data)): Promise<number> {
+/**
+ * `serializeSnapshot` in pieces, giving the event loop back while it works (timeSlice.ts): what
+ * a compaction writes. Joined, the pieces are `serializeSnapshot`'s text.
+ */
+export async function serializeSnapshotSliced(data: BufferData, slicer = new TimeSlicer()): Promise<SnapshotText> {
+  const frame = frameOf(data);
+  if ('whole' in frame) return { parts: [frame.whole], length: frame.whole.length };
+  const parts: string[] = [frame.head];
+  let length = frame.head.length + frame.tail.length;
+  const { entries } = data;
+  for (let i = 0; i < entries.length; i++) {
+    const text = i === 0 ? serializeEntry(entries[i]) : `,\n    ${serializeEntry(entries[i])}`;
+    parts.push(text);
+    length += text.length;
+    if ((i & 15) === 15 && slicer.due()) await slicer.pause();
+  }
+  parts.push(frame.tail);
+  return { parts, length };
+}
+
+/** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. Returns the bytes written. */
+export async function writeSnapshot(file: string, data: BufferData, text: string | SnapshotText = serializeSnapshot(data)): Promise<number> {
   faults.beforeWrite?.(file);
-  await writeFileAtomicNoFollow(file, text);
-  return Buffer.byteLength(text);
+  return writeFileAtomicNoFollow(file, typeof text === 'string' ? text : text.parts);
 }
 
-/** Null when there is none; BufferError UNSAFE when the name is a link (never read through). */
-export async function readSnapshotFile(file: string): Promise<ParsedSnapshot | null> {
+/**
+ * Null when there is none; BufferError UNSAFE when the name is a link (never read through). Reads
+ * a healthy snapshot an entry at a time, giving the event loop back as it goes (`parseSnapshotSliced`).
+ */
+export async function readSnapshotFile(file: string, slicer = new TimeSlicer()): Promise<ParsedSnapshot | null> {
   let bytes: Buffer;
   try {
     const handle = await openHandleNoFollow(file, 'read');
@@ -362,7 +428,58 @@ export async function readSnapshotFile(file: string): Promise<ParsedSnapshot | n
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  return parseSnapshot(bytes);
+  return parseSnapshotSliced(bytes, slicer);
+}
+
+/**
+ * `parseSnapshot`, an entry at a time: for a snapshot laid out as the crate and we write it (the
+ * pretty layout), each entry's bytes are decoded, parsed and validated on their own, with a turn
+ * of the event loop every few milliseconds, and their merge keys worked out on the way. The
+ * result is `parseSnapshot`'s. Anything else (another layout, bytes that are not UTF-8, an
+ * entry that does not parse or validate, a header that does not) is left to `parseSnapshot`,
+ * whose salvage says what is wrong: damage is rare, and its cost is paid only then.
+ */
+export async function parseSnapshotSliced(bytes: Uint8Array, slicer = new TimeSlicer()): Promise<ParsedSnapshot> {
+  const spans = new PrettyEntrySpans(bytes);
+  if (spans.headEnd < 0) return parseSnapshot(bytes);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const entries: BufferEntry[] = [];
+  const keys: string[] = [];
+  const keyer = new EntryKeyer();
+  try {
+    for (let span = spans.next(); span; span = spans.next()) {
+      const source = decoder.decode(bytes.subarray(span[0], span[1]));
+      const { entry, complete } = parseEntry(JSON.parse(source));
+      if (!entry) return parseSnapshot(bytes);
+      if (complete) keepSourceBytes(entry, bytes, span[0], span[1]);
+      entries.push(entry);
+      keys.push(keyer.keyOf(entry));
+      if ((entries.length & 15) === 0 && slicer.due()) await slicer.pause();
+    }
+    if (spans.tailStart < 0) return parseSnapshot(bytes);
+    // The head is decoded with its BOM dropped (TextDecoder's default), as parseSnapshot drops it.
+    const frame = decoder.decode(bytes.subarray(0, spans.headEnd)) + decoder.decode(bytes.subarray(spans.tailStart));
+    const doc: unknown = JSON.parse(frame);
+    if (bufferDataProblem(doc) || !entriesAtTopLevel(frame) || repeatedTopLevelKeys(frame).length) return parseSnapshot(bytes);
+    const { started_at, entries: none, last_flush, agent_type, ...extra } = doc as BufferData;
+    if (none.length !== 0) return parseSnapshot(bytes);
+    return { startedAt: started_at, lastFlush: last_flush ?? null, agentType: agent_type, entries, extra, problems: [], damaged: false, keys };
+  } catch {
+    return parseSnapshot(bytes); // not UTF-8, or not JSON: the salvage says where
+  }
+}
+
+/** The `entries` key found by the layout is the document's own (depth 1), not a nested one. */
+function entriesAtTopLevel(frame: string): boolean {
+  const at = frame.indexOf('\n  "entries": [');
+  let depth = 0;
+  for (let i = 0; i < at; i++) {
+    const c = frame.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(frame, i) - 1;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return depth === 1;
 }
 
 /**
@@ -371,12 +488,19 @@ export async function readSnapshotFile(file: string): Promise<ParsedSnapshot | n
  * a suffix so true duplicates are kept).
  */
 export function entryKeys(entries: readonly BufferEntry[]): string[] {
-  const seen = new Map<string, number>();
-  return entries.map((entry) => {
+  const keyer = new EntryKeyer();
+  return entries.map((entry) => keyer.keyOf(entry));
+}
+
+/** `entryKeys` one entry at a time, in the list's order. */
+export class EntryKeyer {
+  private readonly seen = new Map<string, number>();
+
+  keyOf(entry: BufferEntry): string {
     if (entry.id) return entry.id;
     const hash = createHash('sha1').update(JSON.stringify(entry)).digest('hex').slice(0, 20);
-    const n = seen.get(hash) ?? 0;
-    seen.set(hash, n + 1);
+    const n = this.seen.get(hash) ?? 0;
+    this.seen.set(hash, n + 1);
     return n === 0 ? `crate-${hash}` : `crate-${hash}-${n}`;
-  });
+  }
 }

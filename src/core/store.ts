@@ -10,8 +10,9 @@ import { ensureDir, fsyncDir } from './fsutil';
 import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
 import { isWriterAlive, withAgentLock } from './lock';
 import { fileStamp, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
-import { entryKeys, readSnapshotFile, serializeSnapshot, writeSnapshot, type ParsedSnapshot } from './snapshot';
+import { EntryKeyer, entryKeys, readSnapshotFile, serializeSnapshotSliced, writeSnapshot, type ParsedSnapshot, type SnapshotText } from './snapshot';
 import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
+import { TimeSlicer } from './timeSlice';
 import type { Logger } from './types';
 
 export interface JournalFile {
@@ -143,33 +144,40 @@ export interface LoadedBuffer {
   journalsToKeepAside: string[];
 }
 
-/** Merges a snapshot and journals by entry id (no duplicates). */
-export function mergeBuffer(
+/** Merges a snapshot and journals by entry id (no duplicates), giving the event loop back as it goes. */
+export async function mergeBuffer(
   agentType: string,
   files: AgentFiles,
   snapshot: ParsedSnapshot | null,
   journals: Array<{ file: JournalFile; parsed: ParsedJournal }>,
-): LoadedBuffer {
+  slicer = new TimeSlicer(),
+): Promise<LoadedBuffer> {
   const entries = snapshot ? [...snapshot.entries] : [];
-  const keys = snapshot ? entryKeys(snapshot.entries) : [];
+  const keys = snapshot ? (snapshot.keys ? [...snapshot.keys] : entryKeys(snapshot.entries)) : [];
   const seen = new Set(keys);
   const problems = snapshot ? snapshot.problems.map((p) => `${agentType}.json: ${p}`) : [];
   let startedAt = snapshot?.startedAt ?? null;
   const fresh: Array<{ entry: BufferEntry; key: string; sort: string; order: number }> = [];
   const journalsToKeepAside: string[] = [];
+  let looked = 0;
   for (const { file, parsed } of journals) {
     problems.push(...parsed.problems);
     if (parsed.keepAside) journalsToKeepAside.push(file.path);
     startedAt = earliest(startedAt, parsed.header?.started_at);
-    const journalKeys = entryKeys(parsed.entries);
-    parsed.entries.forEach((entry, i) => {
-      const key = journalKeys[i];
-      if (seen.has(key)) return;
-      seen.add(key);
-      fresh.push({ entry, key, sort: timestampSortKey(entry.timestamp), order: fresh.length });
-    });
+    const keyer = new EntryKeyer();
+    for (const entry of parsed.entries) {
+      const key = keyer.keyOf(entry);
+      if (!seen.has(key)) {
+        seen.add(key);
+        fresh.push({ entry, key, sort: timestampSortKey(entry.timestamp), order: fresh.length });
+      }
+      if ((++looked & 63) === 0 && slicer.due()) await slicer.pause();
+    }
   }
-  fresh.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : a.order - b.order));
+  // Usually in time order already (one writer's journal): then the sort, tens of ms for 20,000, is skipped.
+  if (!fresh.every((f, i) => i === 0 || fresh[i - 1].sort <= f.sort)) {
+    fresh.sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : a.order - b.order));
+  }
   for (const f of fresh) {
     entries.push(f.entry);
     keys.push(f.key);
@@ -201,12 +209,17 @@ export function mergeBuffer(
   };
 }
 
-/** Reads an agent's snapshot and journals (all of them, or those `includeJournal` accepts). */
+/**
+ * Reads an agent's snapshot and journals (all of them, or those `includeJournal` accepts).
+ * `known` gives journals whose content the caller holds already (this writer's own, closed):
+ * those are not read again.
+ */
 export async function loadBuffer(
   files: AgentFiles,
   cache?: ParseCache,
   includeJournal: (journal: JournalFile) => boolean | Promise<boolean> = () => true,
   cacheJournals = true,
+  known?: ReadonlyMap<string, ParsedJournal>,
 ): Promise<LoadedBuffer> {
   const readSnap = (file: string) => (cache ? cache.get(file, readSnapshotFile) : readSnapshotFile(file));
   const readJournal = (file: string) => (cache && cacheJournals ? cache.get(file, readJournalFile) : readJournalFile(file));
@@ -214,7 +227,7 @@ export async function loadBuffer(
   const journals: Array<{ file: JournalFile; parsed: ParsedJournal }> = [];
   for (const file of files.journals) {
     if (!(await includeJournal(file))) continue;
-    const parsed = await readJournal(file.path);
+    const parsed = known?.get(file.path) ?? (await readJournal(file.path));
     if (parsed) journals.push({ file, parsed });
   }
   return mergeBuffer(files.agentType, files, snapshot, journals);
@@ -226,6 +239,11 @@ export interface CompactOptions {
   writerId: string;
   /** Journals of this writer that are closed and may be merged and removed. */
   ownClosedJournals: ReadonlySet<string>;
+  /**
+   * What this writer appended to some of those, acknowledged: their entries are taken from
+   * memory rather than read and validated again (a compaction then costs the thread what is new).
+   */
+  ownJournalContents?: ReadonlyMap<string, ParsedJournal>;
   /** Entries held only in memory (durability "off"), to be written as well. */
   memoryEntries: readonly BufferEntry[];
   /** Start time to use when no file has one yet. */
@@ -273,11 +291,11 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       const take = options.ownClosedJournals.has(journal.path) || !(await isWriterAlive(dir, journal.writerId, options.writerId));
       if (take) merged.push(journal.path);
       return take;
-    }, false);
-    const seen = new Set(loaded.keys);
+    }, false, options.ownJournalContents);
+    const seen = new Set(options.memoryEntries.length ? loaded.keys : []);
     const entries = [...loaded.entries];
-    for (const [i, entry] of options.memoryEntries.entries()) {
-      const key = entryKeys([entry])[0] ?? String(i);
+    for (const entry of options.memoryEntries) {
+      const key = entryKeys([entry])[0];
       if (!seen.has(key)) {
         seen.add(key);
         entries.push(entry);
@@ -314,9 +332,12 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       last_flush: result.lastFlush,
       agent_type: agentType,
     };
-    const overLimit = (text: string) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
-    let text = serializeSnapshot(data);
-    if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = serializeSnapshot(data);
+    // Serialised and written in pieces, giving the event loop back as it goes (timeSlice.ts): on
+    // the extension host a compaction must not hold the thread every extension shares.
+    const slicer = new TimeSlicer();
+    const overLimit = (text: SnapshotText) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
+    let text = await serializeSnapshotSliced(data, slicer);
+    if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = await serializeSnapshotSliced(data, slicer);
     if (overLimit(text)) {
       // The roll-over is one atomic step: the full buffer is written as the snapshot (an ordinary
       // compaction), its journals removed, and then the snapshot is renamed into the archive. A
@@ -332,16 +353,30 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       log?.warn(`${agentType}: the buffer reached its size limit (${data.entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
       data.entries = [];
       data.started_at = result.lastFlush;
-      text = serializeSnapshot(data);
+      text = await serializeSnapshotSliced(data, slicer);
     }
     result.entries = data.entries.length;
     result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
     const { started_at, last_flush, agent_type, entries: written, ...extra } = data;
-    const parsed: ParsedSnapshot = { startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false };
+    const parsed: ParsedSnapshot = {
+      startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false,
+      keys: await keysSliced(written, slicer),
+    };
     await options.cache?.put(snapshotPath, parsed);
     if (!result.archive) await retireJournals();
     return result;
   });
+}
+
+/** `entryKeys`, giving the event loop back as it goes (crate entries are hashed). */
+async function keysSliced(entries: readonly BufferEntry[], slicer: TimeSlicer): Promise<string[]> {
+  const keyer = new EntryKeyer();
+  const keys = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    keys[i] = keyer.keyOf(entries[i]);
+    if ((i & 15) === 15 && slicer.due()) await slicer.pause();
+  }
+  return keys;
 }
 
 /**
