@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  activityIcon, quickPickRows, runCommand, showNotifications, TIMEOUT, textOf, waitUntil,
+  activityIcon, runCommand, runCommandAndType, showNotifications, TIMEOUT, textOf, waitUntil,
 } from './lib.mjs';
 
 const AGENT = 'crash-test';
@@ -81,9 +81,7 @@ export default async function crashUiTest(t) {
 
   await t.check('Recover shows every acknowledged entry', async () => {
     await page.keyboard.press('Escape'); // close the notification center
-    await runCommand(page, 'Nexus Buffer: Recover Buffer…');
-    await quickPickRows(page).filter({ hasText: AGENT }).first().waitFor({ timeout: TIMEOUT.ui });
-    await page.locator('.quick-input-widget .quick-input-box input').fill(AGENT);
+    await runCommandAndType(page, 'Nexus Buffer: Recover Buffer…', AGENT);
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: AGENT }).waitFor({ timeout: TIMEOUT.ui });
     await page.keyboard.press('Enter');
     // Recover opens the rendered document: the Markdown preview, whose frame holds the text.

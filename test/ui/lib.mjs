@@ -81,6 +81,25 @@ export async function runCommand(page, title, { timeout = TIMEOUT.ui } = {}) {
   await waitUntil(async () => !(await input.isVisible()) || !(await input.inputValue({ timeout: 500 })).startsWith('>'), timeout);
 }
 
+/**
+ * Runs a command that asks with a quick input of its own, and types `text` into it; returns the
+ * input box. A pick shown while the editor gives the focus back to a webview (the timeline) can
+ * close again at once, or stay inert while it does: then the command is run again (3 tries).
+ */
+export async function runCommandAndType(page, title, text, { timeout = TIMEOUT.ui } = {}) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title, { timeout });
+    try {
+      await input.fill(text, { timeout: attempt < 3 ? timeout / 4 : timeout });
+      if ((await input.inputValue({ timeout: 1000 })) === text) return input;
+      throw new Error(`the quick input of "${title}" did not take the text "${text}"`);
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
+}
+
 /** Opens the quick input with F1 and types `text`; returns the input box. */
 export async function openQuickInput(page, text, { timeout = TIMEOUT.ui } = {}) {
   const input = page.locator('.quick-input-widget .quick-input-box input');

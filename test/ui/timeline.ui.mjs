@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sampleBuffer, sampleCommand } from '../harness/sampleBuffers.mjs';
-import { activityIcon, quickPickRows, runCommand, TIMEOUT, waitUntil } from './lib.mjs';
+import { activityIcon, quickPickRows, runCommand, runCommandAndType, TIMEOUT, waitUntil } from './lib.mjs';
 
 const AGENT = 'claude-code';
 const COUNT = 14;
@@ -128,9 +128,7 @@ export default async function timelineUiTest(t) {
 
   await t.check('Search… finds a seeded command as one types, Enter shows it in the timeline', async () => {
     const wanted = sampleCommand(AGENT, 8);
-    await runCommand(page, 'Nexus Buffer: Search…');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.fill('tag claude-code-entry-09');
+    const input = await runCommandAndType(page, 'Nexus Buffer: Search…', 'tag claude-code-entry-09');
     const row = quickPickRows(page).filter({ hasText: wanted }).first();
     await row.waitFor({ timeout: TIMEOUT.ui });
     const texts = (await quickPickRows(page).allTextContents()).map((s) => s.replace(/\u00a0/g, ' '));
@@ -149,9 +147,7 @@ export default async function timelineUiTest(t) {
   });
 
   await t.check('Show Buffer Entries opens the rendered document, grouped by session', async () => {
-    await runCommand(page, 'Nexus Buffer: Show Buffer Entries');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.fill(AGENT);
+    await runCommandAndType(page, 'Nexus Buffer: Show Buffer Entries', AGENT);
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: AGENT }).waitFor({ timeout: TIMEOUT.ui });
     await page.keyboard.press('Enter');
     await page.locator('.tabs-container .tab.active', { hasText: `Preview ${AGENT}.md` }).waitFor({ timeout: TIMEOUT.ui });
