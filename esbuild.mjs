@@ -45,6 +45,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] },
   { ...common, entryPoints: ['src/cliFull.ts'], outfile: 'dist/cli-full.js' },
+  // Compactions of the extension's buffer run on a worker thread (src/core/compactionClient.ts).
+  { ...common, entryPoints: ['src/core/compactionWorker.ts'], outfile: 'dist/compactionWorker.js' },
 ];
 
 /** Modules the hook bundle must not contain: each costs the agent time on every event. */

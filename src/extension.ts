@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): NexusBufferApi {
 
   const log = own(vscode.window.createOutputChannel('Nexus Buffer', { log: true }));
   const notifier = new OnceNotifier(log);
-  const host = own(new BufferHost(readSettings(), log));
+  const host = own(new BufferHost(readSettings(), log, vscode.Uri.joinPath(context.extensionUri, 'dist', 'compactionWorker.js').fsPath));
   activeHost = host;
   const api = createApi(host);
 

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { assertAgentName, assertExistingBufferName } from './agentName';
+import { CompactionClient, CompactionWorkerGone } from './compactionClient';
 import { compactionDue, FRESHNESS_MS } from './compactionPolicy';
 import { timestampProblem } from './crateSchema';
 import { BufferError, describeFsError, notBufferedMessage } from './errors';
@@ -20,7 +21,7 @@ import {
   compareTimestamps, completeContext, earliest, InvalidContextError, latest, nowTimestamp, type PartialSessionContext,
 } from './schema';
 import { entryKeys } from './snapshot';
-import { archiveOf, compact, loadBuffer, ParseCache, removeBuffer, scanDir, type AgentFiles, type CompactResult, type LoadedBuffer } from './store';
+import { archiveOf, compact, loadBuffer, ParseCache, removeBuffer, scanDir, type AgentFiles, type CompactOptions, type CompactResult, type LoadedBuffer } from './store';
 import type {
   BufferChangeEvent, BufferData, BufferEntry, BufferOptions, BufferStatus, Disposable, Durability, Logger,
   RecoveredBuffer, RepairReport,
@@ -71,7 +72,7 @@ interface AgentState {
   compacting?: Promise<CompactResult | undefined>;
 }
 
-type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock' | 'sharedJournal' | 'retryFailedWrites'>>;
+type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock' | 'sharedJournal' | 'retryFailedWrites' | 'compactionWorker'>>;
 
 export class PersistentBuffer {
   /** The resolved buffer folder. */
@@ -80,6 +81,8 @@ export class PersistentBuffer {
   readonly writerId: string;
   private settings: Settings;
   private readonly log: Logger | undefined;
+  /** Runs compactions on a worker thread (BufferOptions.compactionWorker); undefined: on this one. */
+  private compactor: CompactionClient | undefined;
   private readonly clock: () => number;
   private readonly states = new Map<string, AgentState>();
   private readonly listeners = new Set<(e: BufferChangeEvent) => void>();
@@ -105,6 +108,7 @@ export class PersistentBuffer {
     this.log = options.log;
     this.clock = options.clock ?? Date.now;
     this.settings = PersistentBuffer.settingsFrom(options);
+    this.compactor = options.compactionWorker ? new CompactionClient(options.compactionWorker, this.log) : undefined;
     this.startTimer();
   }
 
@@ -571,7 +575,7 @@ export class PersistentBuffer {
       const memoryEntries = this.settings.durability === 'off' ? [...state.unflushed] : [];
       const uncompacted = state.uncompactedBytes;
       const compactionStarted = this.clock();
-      const result = await compact({
+      const result = await this.runCompaction({
         dir: this.dir, agentType: state.agentType, writerId: this.writerId, ownClosedJournals: state.closedJournals,
         ownJournalContents: state.journalContents, memoryEntries, startedAt: state.startedAt, maxBufferEntries: this.settings.maxBufferEntries,
         maxBufferBytes: this.settings.maxBufferBytes, log: this.log, now: () => this.now(), cache: this.cache,
@@ -615,9 +619,34 @@ export class PersistentBuffer {
     if (!result.damagedCopy && !result.archive) this.emit({ agentType, reason: 'compacted' });
   }
 
+  /**
+   * `compact`, on the worker thread when there is one (nothing but plain data crosses: entries
+   * held in memory only, durability "off", are merged here). A worker that cannot run is given
+   * up for good and said once: compactions go on, on this thread.
+   */
+  private async runCompaction(options: CompactOptions): Promise<CompactResult> {
+    const compactor = this.compactor;
+    if (compactor && options.memoryEntries.length === 0) {
+      try {
+        return await compactor.run({
+          dir: options.dir, agentType: options.agentType, writerId: options.writerId, ownClosedJournals: [...options.ownClosedJournals],
+          startedAt: options.startedAt, maxBufferEntries: options.maxBufferEntries, maxBufferBytes: options.maxBufferBytes,
+        });
+      } catch (error) {
+        if (!(error instanceof CompactionWorkerGone)) throw error;
+        if (this.compactor === compactor) {
+          this.compactor = undefined;
+          void compactor.dispose();
+          this.log?.warn(`${error.message}; compactions run on the extension's thread from now on`);
+        }
+      }
+    }
+    return compact(options);
+  }
+
   /** Compaction for an agent this writer has not started (orphans, damage, explicit flush). */
   private async compactAgent(agentType: string): Promise<CompactResult> {
-    const result = await compact({
+    const result = await this.runCompaction({
       dir: this.dir, agentType, writerId: this.writerId, ownClosedJournals: new Set(), memoryEntries: [],
       startedAt: this.now(), maxBufferEntries: this.settings.maxBufferEntries, maxBufferBytes: this.settings.maxBufferBytes,
       log: this.log, now: () => this.now(), cache: this.cache,
@@ -812,6 +841,7 @@ export class PersistentBuffer {
       while (state.compacting) await state.compacting;
       await state.journal?.close().catch(() => undefined);
     }
+    await this.compactor?.dispose();
     const release = await this.liveness?.catch(() => undefined);
     await release?.().catch(() => undefined);
     this.listeners.clear();

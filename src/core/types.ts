@@ -46,6 +46,12 @@ export interface BufferOptions {
    * buffered, nothing acknowledged", so the caller may retry without making a duplicate.
    */
   retryFailedWrites?: boolean;
+  /**
+   * The compaction worker's script (dist/compactionWorker.js, or out/src/core/compactionWorker.js
+   * in tests): compactions then run on a worker thread, off this thread (a long-lived host such
+   * as the extension). Without it, or when the worker cannot run, they run here.
+   */
+  compactionWorker?: string;
   /** Unique id of this writer (default: generated from pid + random). */
   writerId?: string;
   log?: Logger;

@@ -31,7 +31,8 @@ export class BufferHost extends Disposable {
   /** The buffer folder changed: a new PersistentBuffer replaced the previous one. */
   readonly onDidSwapBuffer = this.swapEmitter.event;
 
-  constructor(private settings: HostSettings, private readonly log: vscode.LogOutputChannel) {
+  /** `compactionWorker`: dist/compactionWorker.js, so compactions run off the extension host's thread. */
+  constructor(private settings: HostSettings, private readonly log: vscode.LogOutputChannel, private readonly compactionWorker?: string) {
     super();
     this.current = this.create(settings);
     this.currentListener = this.current.onDidChange((e) => this.changeEmitter.fire(e));
@@ -63,6 +64,7 @@ export class BufferHost extends Disposable {
       dir: resolveBufferDir(expandHome(settings.directory)),
       ...tuningOptions(settings),
       log: this.log, // a LogOutputChannel is a Logger as the core needs one
+      compactionWorker: this.compactionWorker,
     });
   }
 

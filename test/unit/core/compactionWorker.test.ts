@@ -1,0 +1,109 @@
+// Compactions on a worker thread (BufferOptions.compactionWorker, what the extension uses): the
+// snapshot they write holds every entry, nothing of it is written on this thread, and a worker
+// that cannot start or dies hands the compaction back to this thread with nothing lost.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { PersistentBuffer } from '../../../src/core/buffer';
+import { faults } from '../../../src/core/faults';
+import { parseSnapshot } from '../../../src/core/snapshot';
+import type { Logger } from '../../../src/core/types';
+import { tempDir } from './helpers';
+
+const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'core', 'compactionWorker.js');
+const AGENT = 'claude-code';
+
+function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
+}
+
+/** Snapshot writes made on this thread (faults is per thread: a worker has its own). */
+function watchThisThreadsWrites(): string[] {
+  const written: string[] = [];
+  faults.beforeWrite = (file) => {
+    if (file.endsWith(`${AGENT}.json`)) written.push(file);
+  };
+  return written;
+}
+
+async function fill(buffer: PersistentBuffer, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) =>
+    buffer.bufferContext(AGENT, { decisions: [{ summary: `decision ${i}`, rationale: 'r', alternatives: [], impact: 'i', timestamp: '2026-12-01T10:00:00Z' }] }, 'tool-use')));
+}
+
+const snapshotOf = (dir: string) => parseSnapshot(fs.readFileSync(path.join(dir, `${AGENT}.json`)));
+const journalsIn = (dir: string) => fs.readdirSync(dir).filter((n) => n.includes('.json.wal-'));
+
+describe('compaction on a worker thread', () => {
+  afterEach(() => {
+    faults.beforeWrite = undefined;
+  });
+
+  it('writes a snapshot of every entry from the worker, none of it on this thread, and removes the journal', async () => {
+    const dir = tempDir();
+    const written = watchThisThreadsWrites();
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: WORKER });
+    await fill(buffer, 300);
+    assert.equal(journalsIn(dir).length, 1, 'the entries are not in a journal before the compaction');
+    await buffer.flush(AGENT, { compact: true });
+    const snapshot = snapshotOf(dir);
+    assert.equal(snapshot.entries.length, 300);
+    assert.deepEqual(snapshot.problems, []);
+    assert.deepEqual(snapshot.entries.map((e) => (e.context.decisions[0] as { summary: string }).summary).slice(0, 2), ['decision 0', 'decision 1']);
+    assert.deepEqual(written, [], 'the snapshot was written on the main thread');
+    assert.deepEqual(journalsIn(dir), [], 'the merged journal is still there');
+    // Appends go on after it, into a new generation, and the next compaction takes them too.
+    await fill(buffer, 5);
+    await buffer.flush(AGENT, { compact: true });
+    assert.equal(snapshotOf(dir).entries.length, 305);
+    await buffer.dispose();
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.lock')), [], 'a lock was left behind');
+  });
+
+  it('compacts on this thread, and says so once, when the worker cannot start', async () => {
+    const dir = tempDir();
+    const written = watchThisThreadsWrites();
+    const log = recordingLog();
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: path.join(dir, 'no-such-worker.js'), log });
+    await fill(buffer, 20);
+    await buffer.flush(AGENT, { compact: true });
+    await fill(buffer, 20);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    assert.equal(snapshotOf(dir).entries.length, 40);
+    assert.equal(written.length, 2, 'both compactions were written on this thread');
+    const warnings = log.lines.filter((l) => l.startsWith('warn ') && l.includes('compaction worker'));
+    assert.equal(warnings.length, 1, `expected one warning, got ${JSON.stringify(warnings)}`);
+    assert.match(warnings[0], /on the extension's thread from now on/);
+  });
+
+  it('loses nothing when the worker dies in the middle of a job', async () => {
+    const dir = tempDir();
+    const dying = path.join(tempDir(), 'dying-worker.js');
+    fs.writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
+    const log = recordingLog();
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: dying, log });
+    await fill(buffer, 50);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    assert.equal(snapshotOf(dir).entries.length, 50);
+    assert.deepEqual(journalsIn(dir), []);
+    assert.ok(log.lines.some((l) => l.includes('exited (code 3)')), JSON.stringify(log.lines));
+  });
+
+  it('lets compactions due while ingesting run on the worker, each entry once in the snapshot', async () => {
+    const dir = tempDir();
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 8 * 1024, compactionWorker: WORKER });
+    let compactions = 0;
+    buffer.onDidChange((e) => { if (e.reason === 'compacted') compactions++; });
+    for (let round = 0; round < 10; round++) await fill(buffer, 100);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    const snapshot = snapshotOf(dir);
+    assert.ok(compactions >= 3, `only ${compactions} compactions ran`);
+    assert.equal(snapshot.entries.length, 1000);
+    assert.equal(new Set(snapshot.entries.map((e) => e.id)).size, 1000);
+  });
+});
