@@ -5,12 +5,14 @@
 // recording the event loop's delays at 1 ms resolution while it runs; the longest delay is the
 // longest time the thread was not available. Beside it: how long the same work takes when done
 // in one go (serialising the snapshot, parsing it), which is what it blocked for before.
+// The extension compacts on a worker thread (compactionClient.ts): that is what the target is
+// judged on. The same cases on the thread itself (the CLI, or a worker that cannot start) beside it.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PersistentBuffer } from '../src/core/buffer';
 import { parseSnapshot, serializeSnapshot } from '../src/core/snapshot';
-import { makeContext } from './fixtures';
+import { COMPACTION_WORKER, makeContext } from './fixtures';
 import type { FigureResult, Table, Verdict } from './report';
 import { collectGarbage, formatBytes, formatCount, formatMs, now, round } from './stats';
 import { makeTempDir, removeTempDir } from './tempDirs';
@@ -19,8 +21,11 @@ export const STALL_TARGET_MS = 20;
 const AGENT = 'claude-code';
 const ENTRIES = 20_000;
 
+type Where = 'worker thread' | 'this thread';
+
 interface CaseResult {
   name: string;
+  where: Where;
   /** Entries in the snapshot after the compaction. */
   entries: number;
   snapshotBytes: number;
@@ -40,12 +45,15 @@ async function fill(buffer: PersistentBuffer, from: number, count: number): Prom
   await Promise.all(pending);
 }
 
-function newBuffer(dir: string): PersistentBuffer {
+function newBuffer(dir: string, where: Where): PersistentBuffer {
   // Compaction only when the case asks for it; no size flushes, no roll-over.
-  return new PersistentBuffer({ dir, durability: 'batched', flushIntervalMs: 0, compactMinBytes: 1e13, maxBufferEntries: 1e9, maxBufferBytes: 1e13 });
+  return new PersistentBuffer({
+    dir, durability: 'batched', flushIntervalMs: 0, compactMinBytes: 1e13, maxBufferEntries: 1e9, maxBufferBytes: 1e13,
+    ...(where === 'worker thread' ? { compactionWorker: COMPACTION_WORKER } : {}),
+  });
 }
 
-async function measuredCompaction(name: string, dir: string, buffer: PersistentBuffer): Promise<CaseResult> {
+async function measuredCompaction(name: string, where: Where, dir: string, buffer: PersistentBuffer): Promise<CaseResult> {
   collectGarbage();
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
@@ -56,63 +64,68 @@ async function measuredCompaction(name: string, dir: string, buffer: PersistentB
   const file = path.join(dir, `${AGENT}.json`);
   const snapshotBytes = (await fs.stat(file)).size;
   const entries = (await buffer.read(AGENT))?.data.entries.length ?? 0;
-  return { name, entries, snapshotBytes, compactionMs, maxStallMs: histogram.max / 1e6, p99StallMs: histogram.percentile(99) / 1e6 };
+  return { name, where, entries, snapshotBytes, compactionMs, maxStallMs: histogram.max / 1e6, p99StallMs: histogram.percentile(99) / 1e6 };
 }
 
 export async function compactionStallFigure(opts: { progress: (s: string) => void }): Promise<FigureResult> {
   const results: CaseResult[] = [];
   let oneGo: { serializeMs: number; parseMs: number; bytes: number } | undefined;
 
-  // 1. This writer's 20,000 entries, all in its journal, into a new snapshot.
-  opts.progress(`compaction: buffering ${formatCount(ENTRIES)} entries…`);
-  const dir = makeTempDir('compaction');
-  try {
-    let buffer = newBuffer(dir);
-    await fill(buffer, 0, ENTRIES);
-    results.push(await measuredCompaction(`${formatCount(ENTRIES)} journal entries into a new snapshot`, dir, buffer));
+  for (const where of ['worker thread', 'this thread'] as const) {
+    // 1. This writer's 20,000 entries, all in its journal, into a new snapshot.
+    opts.progress(`compaction (${where}): buffering ${formatCount(ENTRIES)} entries…`);
+    const dir = makeTempDir('compaction');
+    try {
+      let buffer = newBuffer(dir, where);
+      await fill(buffer, 0, ENTRIES);
+      results.push(await measuredCompaction(`${formatCount(ENTRIES)} journal entries into a new snapshot`, where, dir, buffer));
 
-    // 2. Steady state: the snapshot this writer wrote (20,000) plus 500 new entries.
-    await fill(buffer, ENTRIES, 500);
-    results.push(await measuredCompaction(`snapshot of ${formatCount(ENTRIES)} written by this writer, + 500 new`, dir, buffer));
-    await buffer.dispose();
+      // 2. Steady state: the snapshot this writer wrote (20,000) plus 500 new entries.
+      await fill(buffer, ENTRIES, 500);
+      results.push(await measuredCompaction(`snapshot of ${formatCount(ENTRIES)} written by this writer, + 500 new`, where, dir, buffer));
+      await buffer.dispose();
 
-    // 3. After a restart: the snapshot was written by an earlier process (nothing of it in
-    //    memory: it is read and parsed), and the new writer adds 500 entries.
-    buffer = newBuffer(dir);
-    await fill(buffer, ENTRIES + 500, 500);
-    results.push(await measuredCompaction(`snapshot of ${formatCount(ENTRIES + 500)} from an earlier process, + 500 new`, dir, buffer));
-    await buffer.dispose();
+      // 3. After a restart: the snapshot was written by an earlier process (nothing of it in
+      //    memory: it is read and parsed), and the new writer adds 500 entries.
+      buffer = newBuffer(dir, where);
+      await fill(buffer, ENTRIES + 500, 500);
+      results.push(await measuredCompaction(`snapshot of ${formatCount(ENTRIES + 500)} from an earlier process, + 500 new`, where, dir, buffer));
+      await buffer.dispose();
 
-    // The same work in one go, for comparison: what a compaction on the thread used to block for.
-    const text = await fs.readFile(path.join(dir, `${AGENT}.json`), 'utf8');
-    collectGarbage();
-    let t0 = now();
-    const parsed = parseSnapshot(text);
-    const parseMs = now() - t0;
-    const entries = parsed.entries.map((e) => ({ ...e })); // no kept source text: serialised afresh
-    collectGarbage();
-    t0 = now();
-    const again = serializeSnapshot({ started_at: parsed.startedAt!, entries, last_flush: parsed.lastFlush, agent_type: AGENT });
-    oneGo = { serializeMs: now() - t0, parseMs, bytes: Buffer.byteLength(again) };
-  } finally {
-    removeTempDir(dir);
+      if (oneGo) continue;
+      // The same work in one go, for comparison: what a compaction on the thread used to block for.
+      const text = await fs.readFile(path.join(dir, `${AGENT}.json`), 'utf8');
+      collectGarbage();
+      let t0 = now();
+      const parsed = parseSnapshot(text);
+      const parseMs = now() - t0;
+      const entries = parsed.entries.map((e) => ({ ...e })); // no kept source text: serialised afresh
+      collectGarbage();
+      t0 = now();
+      const again = serializeSnapshot({ started_at: parsed.startedAt!, entries, last_flush: parsed.lastFlush, agent_type: AGENT });
+      oneGo = { serializeMs: now() - t0, parseMs, bytes: Buffer.byteLength(again) };
+    } finally {
+      removeTempDir(dir);
+    }
   }
 
   const table: Table = {
     title: `Compaction: the longest the thread is held while a buffer of ${formatCount(ENTRIES)} entries is compacted (monitorEventLoopDelay, 1 ms resolution)`,
-    headers: ['case', 'entries', 'snapshot', 'compaction took', 'longest stall', 'p99 stall'],
-    rows: results.map((r) => [r.name, formatCount(r.entries), formatBytes(r.snapshotBytes), formatMs(r.compactionMs), formatMs(r.maxStallMs), formatMs(r.p99StallMs)]),
+    headers: ['compacted on', 'case', 'entries', 'snapshot', 'compaction took', 'longest stall', 'p99 stall'],
+    rows: results.map((r) => [r.where, r.name, formatCount(r.entries), formatBytes(r.snapshotBytes), formatMs(r.compactionMs), formatMs(r.maxStallMs), formatMs(r.p99StallMs)]),
     notes: [
       'stall: how late the event loop ran a 1 ms timer while the compaction ran; the longest is the longest the thread was unavailable',
       '  to anything else (in the extension host: every extension). Garbage collection pauses are included.',
+      'worker thread: what the extension does (BufferOptions.compactionWorker); the worker reads what it merges from disk.',
+      '  this thread: the command line, or an extension whose worker cannot start (sliced: the thread is given back every 4 ms).',
       oneGo
         ? `the same snapshot (${formatBytes(oneGo.bytes)}) in one go, for comparison: serializeSnapshot ${formatMs(oneGo.serializeMs)}, parseSnapshot ${formatMs(oneGo.parseMs)}.`
         : 'the one-go comparison was not measured.',
     ],
   };
-  const worst = results.reduce((a, b) => (b.maxStallMs > a.maxStallMs ? b : a));
+  const worst = results.filter((r) => r.where === 'worker thread').reduce((a, b) => (b.maxStallMs > a.maxStallMs ? b : a));
   const verdicts: Verdict[] = [{
-    figure: `compaction of ${formatCount(ENTRIES)} entries: longest event-loop stall (worst case)`,
+    figure: `compaction of ${formatCount(ENTRIES)} entries: longest event-loop stall (worst case, on the worker as the extension runs it)`,
     target: `<= ${STALL_TARGET_MS} ms`,
     measured: `${formatMs(worst.maxStallMs)} (${worst.name})`,
     ratio: STALL_TARGET_MS / Math.max(worst.maxStallMs, 0.001),

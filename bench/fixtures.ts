@@ -2,7 +2,11 @@
 // prompt that led to it, a decision, the files touched, the commands run), about 2 KB each as a
 // journal line. Built as complete SessionContexts so fixtures need no validation pass, and
 // varied by index so no two entries are byte-identical.
+import * as path from 'node:path';
 import type { BufferEntry, SessionContext } from '../src/core/schema';
+
+/** The compaction worker as tsc builds it (out/src/core): what the extension runs as dist/compactionWorker.js. */
+export const COMPACTION_WORKER = path.join(__dirname, '..', 'src', 'core', 'compactionWorker.js');
 
 export const ENTRY_TARGET_BYTES = 2048;
 const BASE_TIME = Date.parse('2026-11-20T09:00:00.000Z');
