@@ -43,74 +43,88 @@ const withoutInstallers = {
 // command). The installers point the hooks at dist/hook.js; dist/cli.js sends hooks there too.
 //
 // dist/extension.js and dist/cli-full.js share most of their code (the core, the agents'
-// mappings and installers): that part is bundled once, into dist/core.js, which both require
-// (so the .vsix does not carry it twice). The shared part is exactly the modules both bundles
-// import, found by a first build of each without output; it is closed under imports (a module
-// both reach, both reach what it imports), so each shared module exists once at run time. In
-// the two bundles an import of a shared module becomes `require("./core.js").<its id>`.
-// dist/hook.js stays on its own: it loads nothing but itself. A package must ship all five.
-// (`--watch` finds the shared modules once, at its start: restart it after adding an import
-// that makes a module shared, or that module runs twice, once in each copy.)
+// mappings and installers), and much of it is in dist/hook.js too. So that the .vsix carries
+// each module once, a shared module is bundled in one place and taken from there:
+//  - dist/hook.js, still one file that loads nothing else, also exports (as `exports.<id>`,
+//    its namespace object) each of its modules that the extension or the full command line
+//    imports, but those whose copy differs there (an agent's index.ts without its installer, and
+//    what imports one: the registry);
+//  - dist/core.js exports the other modules both the extension and the full command line import;
+//  - in dist/extension.js, dist/cli-full.js and dist/core.js an import of such a module becomes
+//    `require("./hook.js").<id>` or `require("./core.js").<id>`.
+// The sets come from a first build of each bundle without output. Each is closed under imports
+// (a module both reach, both reach what it imports; a module of the hook whose imports differ
+// there differs itself), so each shared module runs once. A package must ship all five bundles.
+// (`--watch` finds the sets once, at its start: restart it after adding an import that makes a
+// module shared, or that module runs twice, once in each copy.)
 const extensionBuild = { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] };
 const cliFullBuild = { ...common, entryPoints: ['src/cliFull.ts'], outfile: 'dist/cli-full.js' };
+const hookBuild = { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] };
+const HOOK_BUNDLE = 'hook.js';
 const CORE_BUNDLE = 'core.js';
 
-/** The modules (absolute paths) that both the extension and the full command line bundle. */
+/** Which bundle each shared module (absolute path) is taken from: `hook.js` or `core.js`. */
 async function sharedModules() {
-  const inputsOf = async (options) => {
-    const result = await esbuild.build({ ...options, write: false, metafile: true, minify: false, sourcemap: false, logLevel: 'silent' });
-    return new Set(Object.keys(result.metafile.inputs).filter((input) => !input.includes(':')).map((input) => path.resolve(input)));
-  };
-  const [extension, cli] = await Promise.all([inputsOf(extensionBuild), inputsOf(cliFullBuild)]);
-  const entries = new Set([...extensionBuild.entryPoints, ...cliFullBuild.entryPoints].map((entry) => path.resolve(entry)));
-  return [...extension].filter((input) => cli.has(input) && !entries.has(input)).sort();
+  const inputsOf = async (options) =>
+    (await esbuild.build({ ...options, write: false, metafile: true, minify: false, sourcemap: false, logLevel: 'silent' })).metafile.inputs;
+  const [extension, cli, hook] = await Promise.all([inputsOf(extensionBuild), inputsOf(cliFullBuild), inputsOf(hookBuild)]);
+  // The hook's modules that differ from the others' copies: those a plugin made, and what imports one.
+  const differs = new Set(Object.keys(hook).filter((input) => input.includes(':')));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [input, { imports }] of Object.entries(hook)) {
+      if (differs.has(input) || !imports.some((i) => differs.has(i.path))) continue;
+      differs.add(input);
+      grew = true;
+    }
+  }
+  const files = (inputs, but = new Set()) => new Set(Object.keys(inputs).filter((input) => !input.includes(':') && !but.has(input)).map((input) => path.resolve(input)));
+  const [inExtension, inCli, inHook] = [files(extension), files(cli), files(hook, differs)];
+  const entries = new Set([extensionBuild, cliFullBuild, hookBuild].map((b) => path.resolve(b.entryPoints[0])));
+  const from = new Map();
+  for (const file of [...inHook].sort()) if (!entries.has(file) && (inExtension.has(file) || inCli.has(file))) from.set(file, HOOK_BUNDLE);
+  for (const file of [...inExtension].sort()) if (!entries.has(file) && inCli.has(file) && !from.has(file)) from.set(file, CORE_BUNDLE);
+  return from;
 }
 
-/** `src/core/buffer.ts` → `core_buffer`: the name a shared module has in dist/core.js. */
-const coreId = (file) => path.relative(path.resolve('src'), file).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9]/g, '_');
+/** `src/core/buffer.ts` → `core_buffer`: the name a shared module is exported under. */
+const moduleId = (file) => path.relative(path.resolve('src'), file).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9]/g, '_');
 
-/** dist/core.js: every shared module, as `exports.<id>` (its namespace object). */
-function coreBuild(shared) {
-  return {
-    ...common,
-    stdin: {
-      contents: shared.map((file) => `export * as ${coreId(file)} from ${JSON.stringify(file)};`).join('\n'),
-      resolveDir: path.resolve('.'),
-      sourcefile: 'src/core-bundle.ts',
-      loader: 'ts',
-    },
-    outfile: `dist/${CORE_BUNDLE}`,
-  };
+/** An entry (esbuild's stdin) that exports each of `files` as its namespace object, after `first`. */
+function exportingEntry(files, sourcefile, first) {
+  const lines = files.map((file) => `export * as ${moduleId(file)} from ${JSON.stringify(file)};`);
+  if (first) lines.unshift(`export * from ${JSON.stringify(path.resolve(first))};`);
+  return { stdin: { contents: lines.join('\n'), resolveDir: path.resolve('.'), sourcefile, loader: 'ts' } };
 }
 
-/** In dist/extension.js and dist/cli-full.js: a shared module is taken from dist/core.js. */
-function fromCoreBundle(shared) {
-  const set = new Set(shared);
+/** An import of a shared module becomes `require('./<its bundle>').<its id>`. */
+function fromSharedBundles(from) {
   return {
-    name: 'shared-modules-from-core-bundle',
+    name: 'shared-modules-from-their-bundle',
     setup(build) {
       build.onResolve({ filter: /^\./ }, async (args) => {
-        if (args.namespace === 'core-bundle') return { path: `./${CORE_BUNDLE}`, external: true };
+        if (args.namespace === 'shared-module') return { path: args.path, external: true };
         if (args.pluginData === 'resolving') return undefined;
         const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
-        if (resolved.errors.length || !set.has(resolved.path)) return undefined;
-        return { path: resolved.path, namespace: 'core-bundle' };
+        if (resolved.errors.length || !from.has(resolved.path)) return undefined;
+        return { path: resolved.path, namespace: 'shared-module' };
       });
-      build.onLoad({ filter: /.*/, namespace: 'core-bundle' }, (args) => ({
-        contents: `module.exports = require('./${CORE_BUNDLE}').${coreId(args.path)};`,
+      build.onLoad({ filter: /.*/, namespace: 'shared-module' }, (args) => ({
+        contents: `module.exports = require('./${from.get(args.path)}').${moduleId(args.path)};`,
         loader: 'js',
       }));
     },
   };
 }
 
-const shared = await sharedModules();
+const from = await sharedModules();
+const taken = (bundle) => [...from].filter(([, b]) => b === bundle).map(([file]) => file);
 const builds = [
-  { ...extensionBuild, plugins: [fromCoreBundle(shared)] },
+  { ...extensionBuild, plugins: [fromSharedBundles(from)] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] },
-  { ...cliFullBuild, plugins: [fromCoreBundle(shared)] },
-  coreBuild(shared),
+  { ...hookBuild, entryPoints: undefined, ...exportingEntry(taken(HOOK_BUNDLE), 'src/hook-bundle.ts', hookBuild.entryPoints[0]) },
+  { ...cliFullBuild, plugins: [fromSharedBundles(from)] },
+  { ...common, ...exportingEntry(taken(CORE_BUNDLE), 'src/core-bundle.ts'), outfile: `dist/${CORE_BUNDLE}`, plugins: [fromSharedBundles(new Map(taken(HOOK_BUNDLE).map((f) => [f, HOOK_BUNDLE])))] },
 ];
 
 /** Modules the hook bundle must not contain: each costs the agent time on every event. */
