@@ -1,7 +1,7 @@
 // Bundles each entry point into one CommonJS file under dist/ (one file loads much faster
 // than hundreds, and the .vsix then ships no node_modules). `--production` minifies and
 // drops source maps; `--watch` rebuilds on change.
-import { chmodSync } from 'node:fs';
+import { chmodSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
@@ -88,7 +88,8 @@ async function sharedModules() {
 }
 
 /** `src/core/buffer.ts` → `core_buffer`: the name a shared module is exported under. */
-const moduleId = (file) => path.relative(path.resolve('src'), file).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9]/g, '_');
+const SRC = realpathSync('src'); // esbuild names files by their real path (bench/ links src/)
+const moduleId = (file) => path.relative(SRC, file).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9]/g, '_');
 
 /** An entry (esbuild's stdin) that exports each of `files` as its namespace object, after `first`. */
 function exportingEntry(files, sourcefile, first) {
