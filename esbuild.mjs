@@ -1,7 +1,8 @@
 // Bundles each entry point into one CommonJS file under dist/ (one file loads much faster
 // than hundreds, and the .vsix then ships no node_modules). `--production` minifies and
 // drops source maps; `--watch` rebuilds on change.
-import { chmodSync } from 'node:fs';
+import { chmodSync, realpathSync } from 'node:fs';
+import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -40,13 +41,95 @@ const withoutInstallers = {
 // dist/cli.js (the `bin`: a few lines that pick one of the others), dist/hook.js (the hooks'
 // `push --from`, lean: no compaction, no installer) and dist/cli-full.js (every
 // command). The installers point the hooks at dist/hook.js; dist/cli.js sends hooks there too.
+//
+// dist/extension.js and dist/cli-full.js share most of their code (the core, the agents'
+// mappings and installers), and much of it is in dist/hook.js too. So that the .vsix carries
+// each module once, a shared module is bundled in one place and taken from there:
+//  - dist/hook.js, still one file that loads nothing else, also exports (as `exports.<id>`,
+//    its namespace object) each of its modules that the extension or the full command line
+//    imports, but those whose copy differs there (an agent's index.ts without its installer, and
+//    what imports one: the registry);
+//  - dist/core.js exports the other modules both the extension and the full command line import;
+//  - in dist/extension.js, dist/cli-full.js and dist/core.js an import of such a module becomes
+//    `require("./hook.js").<id>` or `require("./core.js").<id>`.
+// The sets come from a first build of each bundle without output. Each is closed under imports
+// (a module both reach, both reach what it imports; a module of the hook whose imports differ
+// there differs itself), so each shared module runs once. A package must ship all six bundles
+// (the five, and the compaction worker, which takes everything but its own lines from them).
+// (`--watch` finds the sets once, at its start: restart it after adding an import that makes a
+// module shared, or that module runs twice, once in each copy.)
+const extensionBuild = { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] };
+const cliFullBuild = { ...common, entryPoints: ['src/cliFull.ts'], outfile: 'dist/cli-full.js' };
+const hookBuild = { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] };
+const HOOK_BUNDLE = 'hook.js';
+const CORE_BUNDLE = 'core.js';
+
+/** Which bundle each shared module (absolute path) is taken from: `hook.js` or `core.js`. */
+async function sharedModules() {
+  const inputsOf = async (options) =>
+    (await esbuild.build({ ...options, write: false, metafile: true, minify: false, sourcemap: false, logLevel: 'silent' })).metafile.inputs;
+  const [extension, cli, hook] = await Promise.all([inputsOf(extensionBuild), inputsOf(cliFullBuild), inputsOf(hookBuild)]);
+  // The hook's modules that differ from the others' copies: those a plugin made, and what imports one.
+  const differs = new Set(Object.keys(hook).filter((input) => input.includes(':')));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [input, { imports }] of Object.entries(hook)) {
+      if (differs.has(input) || !imports.some((i) => differs.has(i.path))) continue;
+      differs.add(input);
+      grew = true;
+    }
+  }
+  const files = (inputs, but = new Set()) => new Set(Object.keys(inputs).filter((input) => !input.includes(':') && !but.has(input)).map((input) => path.resolve(input)));
+  const [inExtension, inCli, inHook] = [files(extension), files(cli), files(hook, differs)];
+  const entries = new Set([extensionBuild, cliFullBuild, hookBuild].map((b) => path.resolve(b.entryPoints[0])));
+  const from = new Map();
+  for (const file of [...inHook].sort()) if (!entries.has(file) && (inExtension.has(file) || inCli.has(file))) from.set(file, HOOK_BUNDLE);
+  for (const file of [...inExtension].sort()) if (!entries.has(file) && inCli.has(file) && !from.has(file)) from.set(file, CORE_BUNDLE);
+  return from;
+}
+
+/** `src/core/buffer.ts` → `core_buffer`: the name a shared module is exported under. */
+const SRC = realpathSync('src'); // esbuild names files by their real path (bench/ links src/)
+const moduleId = (file) => path.relative(SRC, file).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9]/g, '_');
+
+/** An entry (esbuild's stdin) that exports each of `files` as its namespace object, after `first`. */
+function exportingEntry(files, sourcefile, first) {
+  const lines = files.map((file) => `export * as ${moduleId(file)} from ${JSON.stringify(file)};`);
+  if (first) lines.unshift(`export * from ${JSON.stringify(path.resolve(first))};`);
+  return { stdin: { contents: lines.join('\n'), resolveDir: path.resolve('.'), sourcefile, loader: 'ts' } };
+}
+
+/** An import of a shared module becomes `require('./<its bundle>').<its id>`. */
+function fromSharedBundles(from) {
+  return {
+    name: 'shared-modules-from-their-bundle',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, async (args) => {
+        if (args.namespace === 'shared-module') return { path: args.path, external: true };
+        if (args.pluginData === 'resolving') return undefined;
+        const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
+        if (resolved.errors.length || !from.has(resolved.path)) return undefined;
+        return { path: resolved.path, namespace: 'shared-module' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'shared-module' }, (args) => ({
+        contents: `module.exports = require('./${from.get(args.path)}').${moduleId(args.path)};`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+const from = await sharedModules();
+const taken = (bundle) => [...from].filter(([, b]) => b === bundle).map(([file]) => file);
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...extensionBuild, plugins: [fromSharedBundles(from)] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] },
-  { ...common, entryPoints: ['src/cliFull.ts'], outfile: 'dist/cli-full.js' },
-  // Compactions of the extension's buffer run on a worker thread (src/core/compactionClient.ts).
-  { ...common, entryPoints: ['src/core/compactionWorker.ts'], outfile: 'dist/compactionWorker.js' },
+  { ...hookBuild, entryPoints: undefined, ...exportingEntry(taken(HOOK_BUNDLE), 'src/hook-bundle.ts', hookBuild.entryPoints[0]) },
+  { ...cliFullBuild, plugins: [fromSharedBundles(from)] },
+  { ...common, ...exportingEntry(taken(CORE_BUNDLE), 'src/core-bundle.ts'), outfile: `dist/${CORE_BUNDLE}`, plugins: [fromSharedBundles(new Map(taken(HOOK_BUNDLE).map((f) => [f, HOOK_BUNDLE])))] },
+  // Compactions of the extension's buffer run on a worker thread (src/core/compactionClient.ts):
+  // a few lines of its own, the store and what it needs taken from dist/core.js and dist/hook.js.
+  { ...common, entryPoints: ['src/core/compactionWorker.ts'], outfile: 'dist/compactionWorker.js', plugins: [fromSharedBundles(from)] },
 ];
 
 /** Modules the hook bundle must not contain: each costs the agent time on every event. */

@@ -1,5 +1,5 @@
 // `npm run bench`: the figures of issue 4 (ingest, flush, recovery, bundle sizes; ingest beside
-// the same entries into SQLite, issue 12) and issue 5
+// the same entries into SQLite and the .vsix size, issue 12) and issue 5
 // (what a hook costs the agent: the hook process against `node -e 0`, and what the real Claude
 // Code waits per tool call for our hooks against a `cat` hook), each comparison measured side
 // by side in this run and set against its target. A script, not a test: it prints tables, or with --json one object.
@@ -22,6 +22,7 @@ import { readAllThroughBuffer, recoveryFigure, stageBreakdown } from './recovery
 import { renderTable, verdictTable, type FigureResult, type Table } from './report';
 import { now } from './stats';
 import { removeAllTempDirs } from './tempDirs';
+import { vsixFigure } from './vsix';
 
 const FIGURES = ['ingest', 'flush', 'compaction', 'recovery', 'bundle', 'cli'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -102,7 +103,12 @@ async function main(): Promise<number> {
     progress('bundle: node esbuild.mjs --production into a temp folder…');
     build = buildProductionBundles(root);
   }
-  await attempt('bundle', () => bundleFigure(build!));
+  await attempt('bundle', () => {
+    const bundles = bundleFigure(build!);
+    progress('bundle: the .vsix (vsce package) into a temp folder…');
+    const vsix = vsixFigure(root, build!);
+    return { ...bundles, json: { ...bundles.json, vsix: vsix.json }, tables: [...bundles.tables, vsix.table], verdicts: [...bundles.verdicts, vsix.verdict] };
+  });
   await attempt('cli', () => cliFigure({ quick: args.quick, root, productionDist: build?.production ? build.distDir : undefined, progress }));
 
   const seconds = (now() - started) / 1000;

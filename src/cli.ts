@@ -2,7 +2,8 @@
 // hook (`push … --from <source>`) goes to the lean hook bundle, dist/hook.js, and every other
 // command to the full command line, dist/cli-full.js. Hooks installed by earlier versions run
 // this file, so they take the lean path too. The paths are computed, so esbuild keeps the three
-// bundles apart (each loads only when needed); a package must ship all three.
+// bundles apart (each loads only when needed); a package must ship all three, and dist/core.js,
+// the code dist/cli-full.js shares with dist/extension.js.
 import * as path from 'node:path';
 import { isHookGuest } from './cli/guest';
 import { enableCompileCache } from './compileCache';

@@ -5,14 +5,17 @@
 //   t.startServer(options)          a throwaway code-server (see codeServer.mjs), stopped afterwards
 //   t.openWorkbench(server, opts)   chromium on the workbench, extension loaded from source; returns the page
 //   await t.check(name, fn)         runs one check; a failure ends the script (later checks depend on it)
-//   t.screenshot(page, name, {publish})  saves test-artifacts/ui/<name>.png; a published one is also
-//                                   copied to media/screenshots/ (for the README) with
-//                                   --update-screenshots, when the script passed
+//   t.screenshot(page, name, {publish, element, colours})  saves test-artifacts/ui/<name>.png (of
+//                                   the page, or only of `element`, a locator); a published one is
+//                                   also written to media/screenshots/ (for the README) with
+//                                   --update-screenshots, when the script passed, in `colours`
+//                                   colours (default 16; see publishScreenshot: the .vsix carries them)
 //   t.log(...), t.artifactsDir, t.projectRoot
 //   t.vscodeVersion                 the VS Code this run is on, e.g. "1.99.3" (every server of the run)
 //
 //   node test/harness/run-ui.mjs [files...] [--update-screenshots] [--vscode 1.99|current]
 // Screenshots are published (copied to media/screenshots/) from the current version only.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +26,24 @@ import { resolveVersions } from './tools.mjs';
 const SCRIPT_TIMEOUT_MS = Number(process.env.NEXUS_UI_SCRIPT_TIMEOUT_MS ?? 300000);
 
 class CheckFailed extends Error {}
+
+/**
+ * Colours of a published screenshot. The README's screenshots ship in the .vsix (no repository
+ * URL to point their links at), whose target is 200 KB all told: as 24-bit PNGs they were 400 KB;
+ * in 16 colours (4 bits a pixel, no dithering: flat UI, crisp text) a fifth of that, and they
+ * read the same. A picture whose colours carry meaning (the timeline's kinds) asks for more.
+ */
+const PUBLISHED_COLOURS = 16;
+
+/** Writes `file` to `dest` in `colours` colours with Debian's pngquant (setup-tools.sh installs it). */
+export function publishScreenshot(file, dest, colours = PUBLISHED_COLOURS) {
+  try {
+    execFileSync('pngquant', ['--force', '--speed', '1', '--nofs', '--strip', '--output', dest, String(colours), file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const why = error.code === 'ENOENT' ? 'pngquant is not installed (bash test/harness/setup-tools.sh installs it)' : String(error.stderr ?? error.message).trim();
+    throw new Error(`could not publish ${path.basename(file)}: ${why}`, { cause: error });
+  }
+}
 
 export function findUiTests(dir = path.join(projectRoot, 'test', 'ui')) {
   return fs.readdirSync(dir).filter((f) => /\.ui\.m?js$/.test(f)).sort().map((f) => path.join(dir, f));
@@ -70,14 +91,14 @@ async function runScript(file, { artifactsDir, updateScreenshots, log, version }
         throw new CheckFailed(title);
       }
     },
-    async screenshot(page, shotName, { publish = false } = {}) {
+    async screenshot(page, shotName, { publish = false, element, colours } = {}) {
       fs.mkdirSync(artifactsDir, { recursive: true });
       const file = path.join(artifactsDir, `${shotName}.png`);
       // Park the mouse on the empty middle of the status bar: no hover tooltip in the picture.
       const size = page.viewportSize();
       if (size) await page.mouse.move(size.width / 2, size.height - 8);
-      await page.screenshot({ path: file });
-      if (publish) screenshots.push(file);
+      await (element ?? page).screenshot({ path: file });
+      if (publish) screenshots.push({ file, colours });
       return file;
     },
   };
@@ -122,8 +143,8 @@ async function runScript(file, { artifactsDir, updateScreenshots, log, version }
   } else if (updateScreenshots) {
     const dest = path.join(projectRoot, 'media', 'screenshots');
     fs.mkdirSync(dest, { recursive: true });
-    for (const shot of screenshots) fs.copyFileSync(shot, path.join(dest, path.basename(shot)));
-    if (screenshots.length) log(`    screenshots copied to media/screenshots/: ${screenshots.map((s) => path.basename(s)).join(', ')}`);
+    for (const { file, colours } of screenshots) publishScreenshot(file, path.join(dest, path.basename(file)), colours);
+    if (screenshots.length) log(`    screenshots written to media/screenshots/: ${screenshots.map((s) => `${path.basename(s.file)} (${s.colours ?? PUBLISHED_COLOURS} colours)`).join(', ')}`);
   }
   for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => {});
   return { name, checks, seconds: (Date.now() - started) / 1000 };

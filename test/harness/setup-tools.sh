@@ -41,9 +41,10 @@ fields=$(field_lines "${@:-all}")
 mapfile -t LINES <<<"$fields"
 
 # strace: the reliability tests inject faults (EIO, ENOSPC) into chosen system calls with it.
-if ! command -v chromium >/dev/null || ! command -v rg >/dev/null || ! command -v strace >/dev/null || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
+# pngquant: the UI tests' --update-screenshots writes the README's screenshots in 16 colours with it.
+if ! command -v chromium >/dev/null || ! command -v rg >/dev/null || ! command -v strace >/dev/null || ! command -v pngquant >/dev/null || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -q >&2 && $SUDO apt-get install -y -q chromium libkrb5-dev ripgrep strace >&2
+  $SUDO apt-get update -q >&2 && $SUDO apt-get install -y -q chromium libkrb5-dev ripgrep strace pngquant >&2
 fi
 
 # Makes the download cache @vscode/ripgrep's postinstall looks in, when this code-server has that

@@ -26,7 +26,8 @@ export default async function recoverUiTest(t) {
       await waitForText(row, `${count} ${count === 1 ? 'entry' : 'entries'}`);
     }
   });
-  await t.screenshot(page, 'buffers-view', { publish: true });
+  // The view alone (recovered-entries.png shows it beside the document).
+  await t.screenshot(page, 'buffers-view', { publish: true, element: page.locator('.part.sidebar') });
 
   await t.check('Recover Buffer… from the palette offers the buffers on disk', async () => {
     await runCommand(page, 'Nexus Buffer: Recover Buffer…');
@@ -65,7 +66,8 @@ export default async function recoverUiTest(t) {
     for (let i = 0; i < COUNTS['claude-code']; i++) if (!text.includes(sampleTag('claude-code', i))) missing.push(sampleTag('claude-code', i));
     if (missing.length) throw new Error(`not in the recovered document: ${missing.join(', ')}`);
   });
-  await t.screenshot(page, 'recovered-entries', { publish: true });
+  // The document alone: buffers-view.png is the view.
+  await t.screenshot(page, 'recovered-entries', { publish: true, element: page.locator('.part.editor') });
 
   await t.check('after Recover the view still counts 14 entries for claude-code (nothing duplicated)', async () => {
     try {

@@ -124,7 +124,8 @@ export default async function timelineUiTest(t) {
     }
     await frame.locator('#lanes .lane-tool .mark[aria-label*="appended-live"]').waitFor({ timeout: TIMEOUT.ui });
   });
-  await t.screenshot(page, 'timeline', { publish: true });
+  // The editor alone, in enough colours to tell the kinds apart.
+  await t.screenshot(page, 'timeline', { publish: true, element: page.locator('.part.editor'), colours: 24 });
 
   await t.check('Search… finds a seeded command as one types, Enter shows it in the timeline', async () => {
     const wanted = sampleCommand(AGENT, 8);
@@ -138,7 +139,8 @@ export default async function timelineUiTest(t) {
     // Newest first: the last seeded command (entry 14) leads, whatever the quick pick's own sorting.
     const first = (await quickPickRows(page).first().textContent()).replace(/\u00a0/g, ' ');
     if (!first.includes(sampleCommand(AGENT, 13))) throw new Error(`the newest hit is not first; the first row reads "${first}"`);
-    await t.screenshot(page, 'search', { publish: true });
+    // The quick pick alone: the timeline behind it is timeline.png.
+    await t.screenshot(page, 'search', { publish: true, element: page.locator('.quick-input-widget') });
     await input.fill('tag claude-code-entry-09');
     await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: wanted }).waitFor({ timeout: TIMEOUT.ui });
     await page.keyboard.press('Enter');

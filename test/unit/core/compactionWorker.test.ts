@@ -12,6 +12,8 @@ import type { Logger } from '../../../src/core/types';
 import { tempDir } from './helpers';
 
 const WORKER = path.join(__dirname, '..', '..', '..', 'src', 'core', 'compactionWorker.js');
+/** The bundle the extension runs (npm run build makes it before the tests): it takes the store from dist/core.js. */
+const BUNDLED_WORKER = path.join(__dirname, '..', '..', '..', '..', 'dist', 'compactionWorker.js');
 const AGENT = 'claude-code';
 
 function recordingLog(): Logger & { lines: string[] } {
@@ -62,6 +64,19 @@ describe('compaction on a worker thread', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.lock')), [], 'a lock was left behind');
   });
 
+  it('runs as the extension ships it (dist/compactionWorker.js with dist/core.js), with no fall-back', async () => {
+    const dir = tempDir();
+    const written = watchThisThreadsWrites();
+    const log = recordingLog();
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: BUNDLED_WORKER, log });
+    await fill(buffer, 30);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    assert.equal(snapshotOf(dir).entries.length, 30);
+    assert.deepEqual(written, [], 'the bundled worker did not run: the snapshot was written on this thread');
+    assert.deepEqual(log.lines.filter((l) => !l.startsWith('info ')), []);
+  });
+
   it('compacts on this thread, and says so once, when the worker cannot start', async () => {
     const dir = tempDir();
     const written = watchThisThreadsWrites();
@@ -102,7 +117,8 @@ describe('compaction on a worker thread', () => {
     await buffer.flush(AGENT, { compact: true });
     await buffer.dispose();
     const snapshot = snapshotOf(dir);
-    assert.ok(compactions >= 3, `only ${compactions} compactions ran`);
+    // At least one ran while entries came in (how many depends on the machine's speed), then the last.
+    assert.ok(compactions >= 2, `only ${compactions} compaction(s) ran`);
     assert.equal(snapshot.entries.length, 1000);
     assert.equal(new Set(snapshot.entries.map((e) => e.id)).size, 1000);
   });
