@@ -96,6 +96,10 @@ const server = http.createServer((req, res) => {
         issues.push(`engines.vscode in the package (${manifest.engines?.vscode}, manifest ${engine}) is not package.json's ${promised}`);
       }
       if (manifest.icon && !files.has(`extension/${manifest.icon}`.toLowerCase())) issues.push(`icon ${manifest.icon} is not in the package`);
+      // Each bundle loads others (core.js, hook.js; the extension starts compactionWorker.js): one left out would break it.
+      for (const bundle of fs.readdirSync(path.join(projectRoot, 'dist')).filter((f) => f.endsWith('.js'))) {
+        if (!files.has(`extension/dist/${bundle}`.toLowerCase())) issues.push(`dist/${bundle} is not in the package (.vscodeignore)`);
+      }
       return issues;
     }
   });
@@ -119,7 +123,7 @@ server.close();
 const upload = uploads[0];
 check(`ovsx ${OVSX_VERSION} publish nexus-buffer.vsix uploads the package with the token`,
   !upload ? [`nothing reached the registry; ovsx said: ${run.output}`] : upload.token === token ? [] : [`the upload carried token ${upload.token}`]);
-check('the upload passes the Open VSX server\'s checks (names, version, metadata, URLs, licence, engine)', upload?.issues ?? ['no upload']);
+check('the upload passes the Open VSX server\'s checks (names, version, metadata, URLs, licence, engine) and holds every bundle', upload?.issues ?? ['no upload']);
 check('ovsx reports it published, and exits 0',
   run.code === 0 && /Published nexus-memory\.nexus-buffer v/.test(run.output) ? [] : [`exit ${run.code}: ${run.output}`]);
 if (upload) fs.rmSync(path.dirname(upload.file), { recursive: true, force: true });
