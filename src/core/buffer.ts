@@ -83,6 +83,7 @@ export class PersistentBuffer {
   private readonly log: Logger | undefined;
   /** Runs compactions on a worker thread (BufferOptions.compactionWorker); undefined: on this one. */
   private compactor: CompactionClient | undefined;
+  private readonly compactionCounts = { onWorker: 0, onThread: 0 };
   private readonly clock: () => number;
   private readonly states = new Map<string, AgentState>();
   private readonly listeners = new Set<(e: BufferChangeEvent) => void>();
@@ -620,18 +621,25 @@ export class PersistentBuffer {
   }
 
   /**
-   * `compact`, on the worker thread when there is one (nothing but plain data crosses: entries
-   * held in memory only, durability "off", are merged here). A worker that cannot run is given
-   * up for good and said once: compactions go on, on this thread.
+   * `compact`, here or on the worker thread. Here when what it merges is in this thread's memory
+   * already: its own journals' entries, and the snapshot as this writer last wrote or read it (no
+   * snapshot yet counts), so the compaction costs the thread a sliced serialisation of what is
+   * new and leaves the parse cache current for the views. On the worker when the snapshot would
+   * have to be read and parsed (one another process wrote, a restart): that parse, not the
+   * writing, is what held this thread for tens of ms. Entries held only in memory (durability
+   * "off") cannot cross. A worker that cannot run is given up for good and said once.
    */
   private async runCompaction(options: CompactOptions): Promise<CompactResult> {
     const compactor = this.compactor;
-    if (compactor && options.memoryEntries.length === 0) {
+    if (compactor && options.memoryEntries.length === 0
+      && !(await this.cache.holdsCurrent(path.join(this.dir, `${options.agentType}.json`)))) {
       try {
-        return await compactor.run({
+        const result = await compactor.run({
           dir: options.dir, agentType: options.agentType, writerId: options.writerId, ownClosedJournals: [...options.ownClosedJournals],
           startedAt: options.startedAt, maxBufferEntries: options.maxBufferEntries, maxBufferBytes: options.maxBufferBytes,
         });
+        this.compactionCounts.onWorker++;
+        return result;
       } catch (error) {
         if (!(error instanceof CompactionWorkerGone)) throw error;
         if (this.compactor === compactor) {
@@ -641,7 +649,14 @@ export class PersistentBuffer {
         }
       }
     }
-    return compact(options);
+    const result = await compact(options);
+    this.compactionCounts.onThread++;
+    return result;
+  }
+
+  /** Compactions run so far, by where they ran (the bench and the tests ask). */
+  get compactions(): Readonly<{ onWorker: number; onThread: number }> {
+    return { ...this.compactionCounts };
   }
 
   /** Compaction for an agent this writer has not started (orphans, damage, explicit flush). */

@@ -117,6 +117,13 @@ export class ParseCache {
     return value;
   }
 
+  /** Whether `file` is absent, or held here as it is on disk now (a read of it costs no parse). */
+  async holdsCurrent(file: string): Promise<boolean> {
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) return true;
+    return this.items.get(file)?.signature === `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  }
+
   /** Records what was just written to `file`, so the next read does not parse it again. */
   async put(file: string, value: unknown): Promise<void> {
     const stat = await fs.stat(file).catch(() => null);
