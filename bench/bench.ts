@@ -4,11 +4,12 @@
 // Code waits per tool call for our hooks against a `cat` hook), each comparison measured side
 // by side in this run and set against its target. A script, not a test: it prints tables, or with --json one object.
 //
-//   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,compaction,recovery,bundle,cli]
-//                           [--profile | --no-profile]
+//   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,compaction,recovery,bundle,cli,workbench]
+//                           [--profile | --no-profile] [--vscode current|1.99]
 //
 // --quick: smaller and fewer runs (about a third of the time). --profile: always profile the
-// recovery (by default only when it misses its target, and not with --quick).
+// recovery (by default only when it misses its target, and not with --quick). --vscode: the
+// VS Code the workbench figure runs in (test/harness/vscode-versions.json; default current).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleFigure, buildProductionBundles, type BundleBuild } from './bundle';
@@ -16,6 +17,7 @@ import { cliFigure } from './cliLatency';
 import { compactionStallFigure } from './compactionStall';
 import { flushFigure } from './flush';
 import { ingestFigure } from './ingest';
+import { workbenchFigure } from './workbench';
 import { machineInfo } from './machine';
 import { profileRecovery } from './profile';
 import { readAllThroughBuffer, recoveryFigure, stageBreakdown } from './recovery';
@@ -23,7 +25,7 @@ import { renderTable, verdictTable, type FigureResult, type Table } from './repo
 import { now } from './stats';
 import { removeAllTempDirs } from './tempDirs';
 
-const FIGURES = ['ingest', 'flush', 'compaction', 'recovery', 'bundle', 'cli'] as const;
+const FIGURES = ['ingest', 'flush', 'compaction', 'recovery', 'bundle', 'cli', 'workbench'] as const;
 type Figure = (typeof FIGURES)[number];
 
 interface Args {
@@ -32,10 +34,11 @@ interface Args {
   only: Set<Figure>;
   profile: 'auto' | 'always' | 'never';
   profileChild?: string;
+  vscode: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, quick: false, only: new Set(FIGURES), profile: 'auto' };
+  const args: Args = { json: false, quick: false, only: new Set(FIGURES), profile: 'auto', vscode: 'current' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') args.json = true;
@@ -43,6 +46,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--profile') args.profile = 'always';
     else if (arg === '--no-profile') args.profile = 'never';
     else if (arg === '--profile-recovery-child') args.profileChild = argv[++i];
+    else if (arg === '--vscode') args.vscode = argv[++i] ?? 'current';
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const list = arg === '--only' ? argv[++i] ?? '' : arg.slice('--only='.length);
       const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
@@ -50,7 +54,7 @@ function parseArgs(argv: string[]): Args {
       if (unknown.length) throw new Error(`--only: unknown figure(s) ${unknown.join(', ')} (known: ${FIGURES.join(', ')})`);
       args.only = new Set(wanted as Figure[]);
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: node out/bench/bench.js [--quick] [--json] [--only ${FIGURES.join(',')}] [--profile|--no-profile]\n`);
+      process.stdout.write(`usage: node out/bench/bench.js [--quick] [--json] [--only ${FIGURES.join(',')}] [--profile|--no-profile] [--vscode current|1.99]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -104,6 +108,7 @@ async function main(): Promise<number> {
   }
   await attempt('bundle', () => bundleFigure(build!));
   await attempt('cli', () => cliFigure({ quick: args.quick, root, productionDist: build?.production ? build.distDir : undefined, progress }));
+  await attempt('workbench', () => workbenchFigure({ quick: args.quick, root, vscode: args.vscode, progress }));
 
   const seconds = (now() - started) / 1000;
   const verdicts = results.flatMap((r) => r.verdicts);
