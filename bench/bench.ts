@@ -4,11 +4,12 @@
 // Code waits per tool call for our hooks against a `cat` hook), each comparison measured side
 // by side in this run and set against its target. A script, not a test: it prints tables, or with --json one object.
 //
-//   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,compaction,recovery,bundle,cli]
-//                           [--profile | --no-profile]
+//   node out/bench/bench.js [--quick] [--json] [--only ingest,flush,compaction,recovery,bundle,cli,workbench]
+//                           [--profile | --no-profile] [--vscode current|1.99]
 //
 // --quick: smaller and fewer runs (about a third of the time). --profile: always profile the
-// recovery (by default only when it misses its target, and not with --quick).
+// recovery (by default only when it misses its target, and not with --quick). --vscode: the
+// VS Code the workbench figure runs in (test/harness/vscode-versions.json; default current).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleFigure, buildProductionBundles, type BundleBuild } from './bundle';
@@ -16,6 +17,7 @@ import { cliFigure } from './cliLatency';
 import { compactionStallFigure } from './compactionStall';
 import { flushFigure } from './flush';
 import { ingestFigure } from './ingest';
+import { workbenchFigure } from './workbench';
 import { machineInfo } from './machine';
 import { profileRecovery } from './profile';
 import { readAllThroughBuffer, recoveryFigure, stageBreakdown } from './recovery';
@@ -24,7 +26,7 @@ import { now } from './stats';
 import { removeAllTempDirs } from './tempDirs';
 import { vsixFigure } from './vsix';
 
-const FIGURES = ['ingest', 'flush', 'compaction', 'recovery', 'bundle', 'cli'] as const;
+const FIGURES = ['ingest', 'flush', 'compaction', 'recovery', 'bundle', 'cli', 'workbench'] as const;
 type Figure = (typeof FIGURES)[number];
 
 interface Args {
@@ -33,10 +35,11 @@ interface Args {
   only: Set<Figure>;
   profile: 'auto' | 'always' | 'never';
   profileChild?: string;
+  vscode: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, quick: false, only: new Set(FIGURES), profile: 'auto' };
+  const args: Args = { json: false, quick: false, only: new Set(FIGURES), profile: 'auto', vscode: 'current' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') args.json = true;
@@ -44,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--profile') args.profile = 'always';
     else if (arg === '--no-profile') args.profile = 'never';
     else if (arg === '--profile-recovery-child') args.profileChild = argv[++i];
+    else if (arg === '--vscode') args.vscode = argv[++i] ?? 'current';
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const list = arg === '--only' ? argv[++i] ?? '' : arg.slice('--only='.length);
       const wanted = list.split(',').map((s) => s.trim()).filter(Boolean);
@@ -51,7 +55,7 @@ function parseArgs(argv: string[]): Args {
       if (unknown.length) throw new Error(`--only: unknown figure(s) ${unknown.join(', ')} (known: ${FIGURES.join(', ')})`);
       args.only = new Set(wanted as Figure[]);
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: node out/bench/bench.js [--quick] [--json] [--only ${FIGURES.join(',')}] [--profile|--no-profile]\n`);
+      process.stdout.write(`usage: node out/bench/bench.js [--quick] [--json] [--only ${FIGURES.join(',')}] [--profile|--no-profile] [--vscode current|1.99]\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
@@ -110,6 +114,7 @@ async function main(): Promise<number> {
     return { ...bundles, json: { ...bundles.json, vsix: vsix.json }, tables: [...bundles.tables, vsix.table], verdicts: [...bundles.verdicts, vsix.verdict] };
   });
   await attempt('cli', () => cliFigure({ quick: args.quick, root, productionDist: build?.production ? build.distDir : undefined, progress }));
+  await attempt('workbench', () => workbenchFigure({ quick: args.quick, root, vscode: args.vscode, progress }));
 
   const seconds = (now() - started) / 1000;
   const verdicts = results.flatMap((r) => r.verdicts);

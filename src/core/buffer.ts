@@ -710,9 +710,11 @@ export class PersistentBuffer {
 
   private combine(agentType: string, loaded: LoadedBuffer | undefined, state: AgentState | undefined): BufferData {
     const entries = loaded ? [...loaded.entries] : [];
-    const seen = new Set(loaded?.keys ?? []);
-    const memoryKeys = state ? entryKeys(state.entries) : [];
-    const extra = state ? state.entries.filter((_, i) => !seen.has(memoryKeys[i])) : [];
+    // The disk's keys are hashed only when there are entries in memory to look up.
+    const inMemory = state && state.entries.length > 0 ? state.entries : [];
+    const seen = inMemory.length > 0 ? new Set(loaded?.keys ?? []) : new Set<string>();
+    const memoryKeys = entryKeys(inMemory);
+    const extra = inMemory.filter((_, i) => !seen.has(memoryKeys[i]));
     if (extra.length) {
       entries.push(...extra);
       entries.sort((a, b) => compareTimestamps(a.timestamp, b.timestamp));
@@ -806,7 +808,7 @@ export class PersistentBuffer {
       }
     }
     if (state?.diskProblem) problems.push(state.diskProblem);
-    const seen = new Set(loaded?.keys ?? []);
+    const seen = state && state.entries.length > 0 ? new Set(loaded?.keys ?? []) : new Set<string>();
     const memoryOnly = state ? entryKeys(state.entries).filter((key) => !seen.has(key)).length : 0;
     let ownedByOtherWriter = false;
     for (const journal of files?.journals ?? []) {

@@ -161,7 +161,8 @@ export async function mergeBuffer(
 ): Promise<LoadedBuffer> {
   const entries = snapshot ? [...snapshot.entries] : [];
   const keys = snapshot ? (snapshot.keys ? [...snapshot.keys] : entryKeys(snapshot.entries)) : [];
-  const seen = new Set(keys);
+  // Only journals need the snapshot's keys looked up (100,000 of them cost tens of ms to hash).
+  const seen = journals.length > 0 ? new Set(keys) : new Set<string>();
   const problems = snapshot ? snapshot.problems.map((p) => `${agentType}.json: ${p}`) : [];
   let startedAt = snapshot?.startedAt ?? null;
   const fresh: Array<{ entry: BufferEntry; key: string; sort: string; order: number }> = [];

@@ -91,12 +91,18 @@ export function bufferTooltip(status: BufferStatus, now: number = Date.now()): v
   return md;
 }
 
+export function entryTooltip(entry: BufferEntry): vscode.MarkdownString {
+  let markdown = renderEntryMarkdown(entry, { headingLevel: 3 });
+  if (markdown.length > TOOLTIP_MAX_CHARS) markdown = `${markdown.slice(0, TOOLTIP_MAX_CHARS)}\n\n…`;
+  return new vscode.MarkdownString(markdown);
+}
+
 export class BuffersTreeProvider extends Disposable implements vscode.TreeDataProvider<BuffersTreeNode> {
   private readonly changeEmitter = this.register(new vscode.EventEmitter<BuffersTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   /** One node object per agent, kept across refreshes so a single buffer can be refreshed. */
   private readonly bufferNodes = new Map<string, BufferNode>();
-  /** Entries of expanded buffers, newest first. */
+  /** Entries of expanded buffers, oldest first (as the core reads them). */
   private readonly entriesCache = new Map<string, Promise<BufferEntry[]>>();
   private readonly shownCount = new Map<string, number>();
 
@@ -179,16 +185,18 @@ export class BuffersTreeProvider extends Disposable implements vscode.TreeDataPr
   private async entryNodes(agentType: string): Promise<BuffersTreeNode[]> {
     let cached = this.entriesCache.get(agentType);
     if (!cached) {
-      cached = this.host.buffer.read(agentType).then((loaded) => [...(loaded?.data.entries ?? [])].reverse());
+      cached = this.host.buffer.read(agentType).then((loaded) => loaded?.data.entries ?? []);
       this.entriesCache.set(agentType, cached);
       cached.catch(() => this.entriesCache.delete(agentType));
     }
-    const newestFirst = await cached;
-    const shown = Math.min(newestFirst.length, this.shownCount.get(agentType) ?? PAGE_SIZE);
-    const nodes: BuffersTreeNode[] = newestFirst
-      .slice(0, shown)
-      .map((entry, position) => ({ kind: 'entry', agentType, entry, position }));
-    if (shown < newestFirst.length) nodes.push({ kind: 'showMore', agentType, remaining: newestFirst.length - shown });
+    // Oldest first as read; a page is taken from the end, newest first (no copy of the whole buffer).
+    const oldestFirst = await cached;
+    const shown = Math.min(oldestFirst.length, this.shownCount.get(agentType) ?? PAGE_SIZE);
+    const nodes: BuffersTreeNode[] = [];
+    for (let position = 0; position < shown; position++) {
+      nodes.push({ kind: 'entry', agentType, entry: oldestFirst[oldestFirst.length - 1 - position], position });
+    }
+    if (shown < oldestFirst.length) nodes.push({ kind: 'showMore', agentType, remaining: oldestFirst.length - shown });
     return nodes;
   }
 
@@ -215,12 +223,17 @@ export class BuffersTreeProvider extends Disposable implements vscode.TreeDataPr
     item.id = `entry:${node.agentType}:${entry.id ?? `${entry.timestamp}:${node.position}`}`;
     const summary = summarizeEntry(entry);
     item.description = summary ? `${relativeTime(entry.timestamp)} · ${summary}` : relativeTime(entry.timestamp);
-    let markdown = renderEntryMarkdown(entry, { headingLevel: 3 });
-    if (markdown.length > TOOLTIP_MAX_CHARS) markdown = `${markdown.slice(0, TOOLTIP_MAX_CHARS)}\n\n…`;
-    item.tooltip = new vscode.MarkdownString(markdown);
+    // The tooltip (the whole entry rendered) comes from resolveTreeItem, on hover: rendered here
+    // it was up to 4,000 characters per row, 400 KB for a page sent to the window on each expand.
     item.iconPath = new vscode.ThemeIcon(ENTRY_ICONS[entry.context_type] ?? 'note');
     item.contextValue = ContextValues.entry;
     item.command = { command: 'nexusBuffer.showEntries', title: 'Show Buffer Entries', arguments: [node.agentType] };
+    return item;
+  }
+
+  /** The entry's tooltip, when the pointer rests on its row. */
+  resolveTreeItem(item: vscode.TreeItem, element: BuffersTreeNode): vscode.TreeItem {
+    if (element.kind === 'entry' && item.tooltip === undefined) item.tooltip = entryTooltip(element.entry);
     return item;
   }
 

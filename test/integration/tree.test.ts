@@ -104,6 +104,9 @@ suite('Buffers view', () => {
     assert.match(String(items[1].description), / ago · 1 error · 2 commands$/);
     assert.equal(items[1].command?.command, 'nexusBuffer.showEntries');
     assert.equal(items[1].contextValue, 'entry');
+    assert.equal(items[1].tooltip, undefined, 'the tooltip is resolved on hover, not sent with every row');
+    const resolved = tree.resolveTreeItem(items[1], children[1]);
+    assert.match((resolved.tooltip as vscode.MarkdownString).value, /npm run build/);
     assert.equal(tree.getParent(children[0]), node);
   });
 
