@@ -100,6 +100,20 @@ export async function runCommandAndType(page, title, text, { timeout = TIMEOUT.u
   }
 }
 
+/**
+ * Runs a few steps of quick-input work, and once more from the start if they time out: in the
+ * web workbench a quick pick can turn inert or close when the focus goes back to a webview
+ * behind it. `steps(timeout)`: a third of the usual timeout the first time, all of it the second.
+ */
+export async function retryOnce(page, steps) {
+  try {
+    return await steps(TIMEOUT.ui / 3);
+  } catch {
+    await page.keyboard.press('Escape').catch(() => {});
+    return steps(TIMEOUT.ui);
+  }
+}
+
 /** Opens the quick input with F1 and types `text`; returns the input box. */
 export async function openQuickInput(page, text, { timeout = TIMEOUT.ui } = {}) {
   const input = page.locator('.quick-input-widget .quick-input-box input');

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sampleBuffer, sampleCommand } from '../harness/sampleBuffers.mjs';
-import { activityIcon, quickPickRows, runCommand, runCommandAndType, TIMEOUT, waitUntil } from './lib.mjs';
+import { activityIcon, quickPickRows, retryOnce, runCommand, runCommandAndType, TIMEOUT, waitUntil } from './lib.mjs';
 
 const AGENT = 'claude-code';
 const COUNT = 14;
@@ -127,26 +127,26 @@ export default async function timelineUiTest(t) {
   // The editor alone, in enough colours to tell the kinds apart.
   await t.screenshot(page, 'timeline', { publish: true, element: page.locator('.part.editor'), colours: 24 });
 
-  await t.check('Search… finds a seeded command as one types, Enter shows it in the timeline', async () => {
+  await t.check('Search… finds a seeded command as one types, Enter shows it in the timeline', () => retryOnce(page, async (timeout) => {
     const wanted = sampleCommand(AGENT, 8);
-    const input = await runCommandAndType(page, 'Nexus Buffer: Search…', 'tag claude-code-entry-09');
+    const input = await runCommandAndType(page, 'Nexus Buffer: Search…', 'tag claude-code-entry-09', { timeout });
     const row = quickPickRows(page).filter({ hasText: wanted }).first();
-    await row.waitFor({ timeout: TIMEOUT.ui });
+    await row.waitFor({ timeout });
     const texts = (await quickPickRows(page).allTextContents()).map((s) => s.replace(/\u00a0/g, ' '));
     if (!texts.some((s) => s.includes(AGENT) && s.includes('command'))) throw new Error(`the row does not say agent and field: ${JSON.stringify(texts)}`);
-    await input.fill('claude-code-entry');
-    await quickPickRows(page).nth(3).waitFor({ timeout: TIMEOUT.ui });
+    await input.fill('claude-code-entry', { timeout });
+    await quickPickRows(page).nth(3).waitFor({ timeout });
     // Newest first: the last seeded command (entry 14) leads, whatever the quick pick's own sorting.
     const first = (await quickPickRows(page).first().textContent()).replace(/\u00a0/g, ' ');
     if (!first.includes(sampleCommand(AGENT, 13))) throw new Error(`the newest hit is not first; the first row reads "${first}"`);
     // The quick pick alone: the timeline behind it is timeline.png.
     await t.screenshot(page, 'search', { publish: true, element: page.locator('.quick-input-widget') });
-    await input.fill('tag claude-code-entry-09');
-    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: wanted }).waitFor({ timeout: TIMEOUT.ui });
+    await input.fill('tag claude-code-entry-09', { timeout });
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: wanted }).waitFor({ timeout });
     await page.keyboard.press('Enter');
     frame = await timelineFrame(page);
-    await frame.locator('#details:not([hidden]) #details-body', { hasText: wanted }).waitFor({ timeout: TIMEOUT.ui });
-  });
+    await frame.locator('#details:not([hidden]) #details-body', { hasText: wanted }).waitFor({ timeout });
+  }));
 
   await t.check('Show Buffer Entries opens the rendered document, grouped by session', async () => {
     await runCommandAndType(page, 'Nexus Buffer: Show Buffer Entries', AGENT);
