@@ -23,8 +23,15 @@ export class CompactionClient {
   private nextId = 1;
   private readonly running = new Set<Promise<void>>();
   private disposed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly file: string, private readonly log?: Logger) {}
+  /** `idleMs`: a worker with no job for this long is stopped (a thread and its heap are not free); the next job starts another. */
+  constructor(private readonly file: string, private readonly log?: Logger, private readonly idleMs = 60_000) {}
+
+  /** Whether a worker thread is running now. */
+  get hasWorker(): boolean {
+    return this.worker !== undefined;
+  }
 
   run(job: Omit<CompactJob, 'id'>): Promise<CompactResult> {
     if (this.disposed) return Promise.reject(new CompactionWorkerGone('the compaction worker is closed'));
@@ -34,6 +41,7 @@ export class CompactionClient {
     } catch (error) {
       return Promise.reject(new CompactionWorkerGone(`the compaction worker did not start: ${(error as Error).message}`));
     }
+    clearTimeout(this.idleTimer);
     const id = this.nextId++;
     const done = new Promise<CompactResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -50,6 +58,7 @@ export class CompactionClient {
   /** Waits for the jobs sent, then stops the worker (stopping it mid-job would leave its lock held). */
   async dispose(): Promise<void> {
     this.disposed = true;
+    clearTimeout(this.idleTimer);
     while (this.running.size > 0) await Promise.all([...this.running]);
     const worker = this.worker;
     this.worker = undefined;
@@ -72,6 +81,19 @@ export class CompactionClient {
     return worker;
   }
 
+  /** No job left: the worker no longer keeps the process alive, and stops if none comes for a while. */
+  private idle(): void {
+    const worker = this.worker;
+    worker?.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== worker || this.pending.size > 0) return;
+      this.worker = undefined;
+      void worker?.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   private answer(reply: CompactReply): void {
     const job = this.pending.get(reply.id);
     if (!job) return;
@@ -80,7 +102,7 @@ export class CompactionClient {
       return;
     }
     this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker?.unref();
+    if (this.pending.size === 0) this.idle();
     if ('result' in reply) job.resolve(reply.result);
     else job.reject(reply.error.name === 'BufferError' && reply.error.code
       ? new BufferError(reply.error.code as BufferErrorCode, reply.error.message)

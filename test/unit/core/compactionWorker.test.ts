@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { PersistentBuffer } from '../../../src/core/buffer';
+import { CompactionClient } from '../../../src/core/compactionClient';
 import { faults } from '../../../src/core/faults';
 import { parseSnapshot } from '../../../src/core/snapshot';
 import type { Logger } from '../../../src/core/types';
@@ -152,5 +153,29 @@ describe('compaction on a worker thread', () => {
     assert.equal(buffer.compactions.onThread, 0);
     assert.equal(snapshot.entries.length, 1100);
     assert.equal(new Set(snapshot.entries.map((e) => e.id)).size, 1100);
+  });
+});
+
+describe('the compaction worker when idle', () => {
+  it('stops after its idle time and starts again for the next job', async () => {
+    const dir = tempDir();
+    await earlierProcessSnapshot(dir, 5);
+    const client = new CompactionClient(WORKER, undefined, 50);
+    const job = { dir, agentType: AGENT, writerId: 'h000000p1rtest', ownClosedJournals: [], startedAt: '2026-12-01T10:00:00.000Z', maxBufferEntries: 1e6, maxBufferBytes: 1e9 };
+    assert.equal((await client.run(job)).entries, 5);
+    assert.equal(client.hasWorker, true, 'the worker stopped at once');
+    const stopped = await new Promise<boolean>((resolve) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        if (!client.hasWorker || Date.now() - started > 5_000) {
+          clearInterval(poll);
+          resolve(!client.hasWorker);
+        }
+      }, 10);
+    });
+    assert.ok(stopped, 'the idle worker was not stopped');
+    assert.equal((await client.run(job)).entries, 5, 'no worker for the next job');
+    await client.dispose();
+    assert.equal(client.hasWorker, false);
   });
 });
