@@ -55,12 +55,14 @@ export async function writeFileAtomicNoFollow(file: string, text: string | reado
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
     }
   }
-  let bytes = 0;
+  let bytes: number;
   try {
     try {
-      for (const chunk of typeof text === 'string' ? [text] : megabyteChunks(text)) {
-        await handle.writeFile(chunk); // from the current position: the chunks follow each other
-        bytes += Buffer.byteLength(chunk);
+      if (typeof text === 'string') {
+        await handle.writeFile(text);
+        bytes = Buffer.byteLength(text);
+      } else {
+        bytes = await writeParts(handle, text);
       }
       await handle.sync();
     } finally {
@@ -75,15 +77,36 @@ export async function writeFileAtomicNoFollow(file: string, text: string | reado
   return bytes;
 }
 
-const CHUNK_CHARS = 1 << 20;
+const CHUNK_BYTES = 1 << 20;
 
-function* megabyteChunks(parts: readonly string[]): Generator<string> {
-  for (let i = 0; i < parts.length; ) {
-    const from = i;
-    let size = 0;
-    while (i < parts.length && size < CHUNK_CHARS) size += parts[i++].length;
-    yield parts.slice(from, i).join('');
+/**
+ * Writes the pieces from the current position, encoded into one reused megabyte buffer and
+ * written a buffer at a time: no string of a megabyte joined per write, no new buffer per write
+ * (a compaction of 60 MB otherwise left 120 MB of garbage behind it). Returns the bytes.
+ */
+async function writeParts(handle: fs.FileHandle, parts: readonly string[]): Promise<number> {
+  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+  let bytes = 0;
+  const flush = async () => {
+    if (used === 0) return;
+    await handle.writeFile(chunk.subarray(0, used)); // from the current position: chunks follow each other
+    bytes += used;
+    used = 0;
+  };
+  for (const part of parts) {
+    // At most 3 bytes per UTF-16 unit: written when the chunk could not take the worst case.
+    if (part.length * 3 > chunk.length - used) await flush();
+    if (part.length * 3 > chunk.length) {
+      const whole = Buffer.from(part, 'utf8');
+      await handle.writeFile(whole);
+      bytes += whole.length;
+      continue;
+    }
+    used += chunk.write(part, used, 'utf8');
   }
+  await flush();
+  return bytes;
 }
 
 export async function statOrNull(file: string): Promise<import('node:fs').Stats | null> {
