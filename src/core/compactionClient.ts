@@ -70,7 +70,10 @@ export class CompactionClient {
     worker.unref();
     worker.on('message', (reply: CompactReply) => this.answer(reply));
     const gone = (why: string) => {
-      if (this.worker === worker) this.worker = undefined;
+      // A worker stopped while idle (or at dispose) is no longer this.worker and had no job: the
+      // jobs pending now are its successor's.
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       const jobs = [...this.pending.values()];
       this.pending.clear();
       for (const job of jobs) job.reject(new CompactionWorkerGone(why));
