@@ -100,6 +100,9 @@ async function statOf(file: string): Promise<{ kind: 'file' | 'link' | 'other'; 
 }
 
 /** Parsed files by path, reused while size, mtime and inode are unchanged (listing stays cheap). */
+/** A file's size, mtime and inode: a parse of it stays good while these are the same. */
+const signatureOf = (stat: { size: number; mtimeMs: number; ino: number }) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+
 export class ParseCache {
   private readonly items = new Map<string, { signature: string; value: unknown }>();
 
@@ -109,7 +112,7 @@ export class ParseCache {
       this.items.delete(file);
       return null;
     }
-    const signature = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    const signature = signatureOf(stat);
     const cached = this.items.get(file);
     if (cached && cached.signature === signature) return cached.value as T;
     const value = await read(file);
@@ -121,13 +124,13 @@ export class ParseCache {
   async holdsCurrent(file: string): Promise<boolean> {
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) return true;
-    return this.items.get(file)?.signature === `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    return this.items.get(file)?.signature === signatureOf(stat);
   }
 
   /** Records what was just written to `file`, so the next read does not parse it again. */
   async put(file: string, value: unknown): Promise<void> {
     const stat = await fs.stat(file).catch(() => null);
-    if (stat) this.items.set(file, { signature: `${stat.size}:${stat.mtimeMs}:${stat.ino}`, value });
+    if (stat) this.items.set(file, { signature: signatureOf(stat), value });
   }
 
   retainOnly(files: ReadonlySet<string>): void {

@@ -46,6 +46,14 @@ async function earlierProcessSnapshot(dir: string, count: number): Promise<void>
   await earlier.dispose();
 }
 
+/** A buffer with `compactionWorker`, in a folder whose snapshot (10 entries) an earlier process wrote. */
+async function afterAnEarlierProcess(compactionWorker: string): Promise<{ dir: string; buffer: PersistentBuffer; log: Logger & { lines: string[] } }> {
+  const dir = tempDir();
+  await earlierProcessSnapshot(dir, 10);
+  const log = recordingLog();
+  return { dir, buffer: new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker, log }), log };
+}
+
 const snapshotOf = (dir: string) => parseSnapshot(fs.readFileSync(path.join(dir, `${AGENT}.json`)));
 const journalsIn = (dir: string) => fs.readdirSync(dir).filter((n) => n.includes('.json.wal-'));
 const summaries = (dir: string) => snapshotOf(dir).entries.map((e) => (e.context.decisions[0] as { summary: string }).summary);
@@ -93,11 +101,8 @@ describe('compaction on a worker thread', () => {
   });
 
   it('runs as the extension ships it (dist/compactionWorker.js with dist/core.js), with no fall-back', async () => {
-    const dir = tempDir();
-    await earlierProcessSnapshot(dir, 10);
+    const { dir, buffer, log } = await afterAnEarlierProcess(BUNDLED_WORKER);
     const written = watchThisThreadsWrites();
-    const log = recordingLog();
-    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: BUNDLED_WORKER, log });
     await fill(buffer, 30, 10);
     await buffer.flush(AGENT, { compact: true });
     await buffer.dispose();
@@ -107,11 +112,8 @@ describe('compaction on a worker thread', () => {
   });
 
   it('compacts on this thread, and says so once, when the worker cannot start', async () => {
-    const dir = tempDir();
-    await earlierProcessSnapshot(dir, 10);
+    const { dir, buffer, log } = await afterAnEarlierProcess(path.join(tempDir(), 'no-such-worker.js'));
     const written = watchThisThreadsWrites();
-    const log = recordingLog();
-    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: path.join(dir, 'no-such-worker.js'), log });
     await fill(buffer, 20, 10);
     await buffer.flush(AGENT, { compact: true });
     await fill(buffer, 20, 30);
@@ -125,12 +127,9 @@ describe('compaction on a worker thread', () => {
   });
 
   it('loses nothing when the worker dies in the middle of a job', async () => {
-    const dir = tempDir();
-    await earlierProcessSnapshot(dir, 10);
     const dying = path.join(tempDir(), 'dying-worker.js');
     fs.writeFileSync(dying, "require('node:worker_threads').parentPort.on('message', () => process.exit(3));\n");
-    const log = recordingLog();
-    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactionWorker: dying, log });
+    const { dir, buffer, log } = await afterAnEarlierProcess(dying);
     await fill(buffer, 50, 10);
     await buffer.flush(AGENT, { compact: true });
     await buffer.dispose();
