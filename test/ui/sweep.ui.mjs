@@ -88,11 +88,15 @@ export default async function sweepUiTest(t) {
     const written = () => fs.readdirSync(path.join(claudeDir, 'projects'), { recursive: true })
       .map(String).find((f) => f.endsWith('827221e7-420c-4134-8c59-49f6683859d2.jsonl'));
     if (!(await waitUntil(async () => written() !== undefined, TIMEOUT.ui))) throw new Error('the transcript was not written back');
-    const restored = fs.readFileSync(path.join(claudeDir, 'projects', written()), 'utf8');
-    t.log(`written back to projects/${written()}`);
     const uuids = (text) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l).uuid).filter(Boolean);
     // The prompts and answers (the reminder lines Claude Code attaches are not kept) and the mirrored line.
     const said = lines.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.uuid && (l.type === 'user' || l.type === 'assistant')).map((l) => l.uuid);
+    // The file appears when it is created and is filled after: read it once the write has ended
+    // (its last line complete), or when the wait is over.
+    const read = () => fs.readFileSync(path.join(claudeDir, 'projects', written()), 'utf8');
+    await waitUntil(async () => read().endsWith('\n') && uuids(read()).length >= said.length + 1, TIMEOUT.ui);
+    const restored = read();
+    t.log(`written back to projects/${written()}`);
     for (const uuid of [...said, '0e4f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b']) {
       if (!uuids(restored).includes(uuid)) throw new Error(`line ${uuid} is not in the restored file`);
     }
