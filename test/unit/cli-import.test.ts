@@ -4,10 +4,11 @@
 // back once, never over the agent's own file.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { skipWithout, straceArgs, straceWorks } from './support/hostile';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -27,10 +28,13 @@ const codexDay = path.join(home, '.codex', 'sessions', '2026', '12', '02');
 mkdirSync(codexDay, { recursive: true });
 writeFileSync(path.join(codexDay, 'rollout-2026-12-02T01-38-57-01a23467-a621-7673-8af4-ec543f213aee.jsonl'), readFileSync(CODEX));
 
-function run(args: string[]) {
+function run(args: string[], inject?: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
   for (const key of ['NEXUS_BUFFER_DIR', 'NEXUS_BUFFER_DEBUG', 'CLAUDE_CONFIG_DIR', 'CODEX_HOME', 'GEMINI_CLI_HOME']) delete env[key];
-  const result = spawnSync(process.execPath, [CLI, ...args, '--dir', dir], { encoding: 'utf8', env, cwd: os.tmpdir() });
+  const command = [process.execPath, CLI, ...args, '--dir', dir];
+  const result = inject
+    ? spawnSync('strace', [...straceArgs(inject), ...command], { encoding: 'utf8', env, cwd: os.tmpdir() })
+    : spawnSync(command[0], command.slice(1), { encoding: 'utf8', env, cwd: os.tmpdir() });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -79,6 +83,25 @@ test('restore claude-code --session: writes the deleted session back and prints 
   assert.ok(readFileSync(claudeFile, 'utf8').split('\n').includes(prompt), 'the prompt line is not back as it was');
   const usage = run(['restore', 'codex', '--session', SESSION]);
   assert.equal(usage.status, 2);
+});
+
+test('restore writes the session whole or not at all: a failing fsync leaves no file, a file system without hard links still gets it whole', { skip: skipWithout(straceWorks, 'strace') }, () => {
+  const folder = path.dirname(claudeFile);
+  const expected = (() => {
+    rmSync(claudeFile, { force: true });
+    assert.equal(run(['restore', 'claude-code', '--session', SESSION]).status, 0);
+    return readFileSync(claudeFile, 'utf8');
+  })();
+  rmSync(claudeFile);
+  const failed = run(['restore', 'claude-code', '--session', SESSION], 'fsync:error=EIO');
+  assert.equal(failed.status, 1, failed.stderr);
+  assert.match(failed.stderr, /EIO|input\/output/i);
+  assert.equal(existsSync(claudeFile), false, 'a restore that failed left a file where Claude Code looks');
+  assert.deepEqual(readdirSync(folder), [], 'a restore that failed left its temporary file');
+  const noLinks = run(['restore', 'claude-code', '--session', SESSION], 'link:error=EPERM');
+  assert.equal(noLinks.status, 0, noLinks.stderr);
+  assert.equal(readFileSync(claudeFile, 'utf8'), expected);
+  assert.deepEqual(readdirSync(folder), [path.basename(claudeFile)]);
 });
 
 test('import: a bad --from or --since is a usage error (exit 2), not the hook guest mode', () => {

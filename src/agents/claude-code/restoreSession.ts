@@ -6,10 +6,12 @@
 // chain Claude Code walks back from the last line is whole.
 //
 // Only where the session is missing: if any project folder has `<id>.jsonl`, nothing is written
-// (the agent's own file is never overwritten), and the file is created exclusively.
+// (the agent's own file is never overwritten), and the file appears whole or not at all.
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BufferError } from '../../core/errors';
+import { fsyncDir } from '../../core/fsutil';
 import { compareTimestamps, type BufferEntry } from '../../core/schema';
 import { isObject, type Json } from '../shared/payload';
 import type { HookPlaces } from '../types';
@@ -116,16 +118,43 @@ export async function writeRestore(plan: RestorePlan, places: HookPlaces): Promi
   if (existing) {
     throw new BufferError('EXISTS', `Claude Code still has session ${plan.sessionId} (${existing}); nothing written: the agent's own file is never overwritten`);
   }
-  await fs.mkdir(path.dirname(plan.file), { recursive: true, mode: 0o700 });
-  const handle = await fs.open(plan.file, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EEXIST') throw new BufferError('EXISTS', `${plan.file} appeared meanwhile; nothing written`);
-    throw error;
-  });
+  const folder = path.dirname(plan.file);
+  await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+  const appearedMeanwhile = () => new BufferError('EXISTS', `${plan.file} appeared meanwhile; nothing written`);
+  const text = plan.lines.map((line) => `${line}\n`).join('');
+  // Whole or not at all: written and synced under a temporary name, then linked into place. A
+  // link never replaces a file (EEXIST), which a rename would; and Claude Code, or a crash, never
+  // meets a half-written session. Where the file system has no hard links, an exclusive create
+  // and fill instead.
+  const temp = path.join(folder, `.${path.basename(plan.file)}.nexus-restore-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await writeSynced(temp, text);
   try {
-    await handle.writeFile(plan.lines.map((line) => `${line}\n`).join(''));
-    await handle.sync();
+    await fs.link(temp, plan.file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw appearedMeanwhile();
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+    await writeSynced(plan.file, text).catch(async (failure: NodeJS.ErrnoException) => {
+      if (failure.code === 'EEXIST') throw appearedMeanwhile();
+      throw failure;
+    });
   } finally {
-    await handle.close();
+    await fs.unlink(temp).catch(() => undefined);
   }
+  await fsyncDir(folder);
   return plan.file;
+}
+
+/** Creates `file` exclusively (0600) with `text`, synced; a failed write leaves no file behind. */
+async function writeSynced(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'wx', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.unlink(file).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
 }
