@@ -44,6 +44,33 @@ function tempNameFor(file: string, attempt: number): string {
  * bytes written.
  */
 export async function writeFileAtomicNoFollow(file: string, text: string | readonly string[]): Promise<number> {
+  return replaceFileNoFollow(file, async (handle) => {
+    if (typeof text !== 'string') return writeParts(handle, text);
+    await handle.writeFile(text);
+    return Buffer.byteLength(text);
+  });
+}
+
+/**
+ * `writeFileAtomicNoFollow` with the new file's first `keep.bytes` bytes copied from `keep.from`
+ * (an open file, read from its start), then `parts`: a megabyte at a time through one reused
+ * buffer, so the kept bytes never become a string on the caller's thread. Returns the new file's size.
+ */
+export async function writeFileAtomicKeepingPrefix(file: string, keep: { from: fs.FileHandle; bytes: number }, parts: readonly string[]): Promise<number> {
+  return replaceFileNoFollow(file, async (handle) => {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (let at = 0; at < keep.bytes;) {
+      const { bytesRead } = await keep.from.read(chunk, 0, Math.min(chunk.length, keep.bytes - at), at);
+      if (bytesRead === 0) throw new Error(`${path.basename(file)} ended at ${at} bytes, before the ${keep.bytes} to keep`);
+      await handle.writeFile(chunk.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+    return keep.bytes + (await writeParts(handle, parts, chunk));
+  });
+}
+
+/** The temp file, its fsync, the rename and the folder's fsync around `fill`, which writes the new content. */
+async function replaceFileNoFollow(file: string, fill: (handle: fs.FileHandle) => Promise<number>): Promise<number> {
   let temp = '';
   let handle: fs.FileHandle | undefined;
   for (let attempt = 0; !handle; attempt++) {
@@ -58,12 +85,7 @@ export async function writeFileAtomicNoFollow(file: string, text: string | reado
   let bytes: number;
   try {
     try {
-      if (typeof text === 'string') {
-        await handle.writeFile(text);
-        bytes = Buffer.byteLength(text);
-      } else {
-        bytes = await writeParts(handle, text);
-      }
+      bytes = await fill(handle);
       await handle.sync();
     } finally {
       await handle.close();
@@ -84,8 +106,7 @@ const CHUNK_BYTES = 1 << 20;
  * written a buffer at a time: no string of a megabyte joined per write, no new buffer per write
  * (a compaction of 60 MB otherwise left 120 MB of garbage behind it). Returns the bytes.
  */
-async function writeParts(handle: fs.FileHandle, parts: readonly string[]): Promise<number> {
-  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+async function writeParts(handle: fs.FileHandle, parts: readonly string[], chunk = Buffer.allocUnsafe(CHUNK_BYTES)): Promise<number> {
   let used = 0;
   let bytes = 0;
   const flush = async () => {

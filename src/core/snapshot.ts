@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { bufferDataProblem, parseEntry, type BufferData, type BufferEntry } from './schema';
 import { faults } from './faults';
-import { writeFileAtomicNoFollow } from './fsutil';
+import type { FileHandle } from 'node:fs/promises';
+import { writeFileAtomicKeepingPrefix, writeFileAtomicNoFollow } from './fsutil';
 import { keepSource, keepSourceBytes, prettyEntrySources, PrettyEntrySpans, sourceOf } from './rawEntries';
 import { openHandleNoFollow } from './safeOpen';
 import { TimeSlicer } from './timeSlice';
@@ -24,6 +25,20 @@ export interface ParsedSnapshot {
   lost?: number;
   /** The entries' merge keys (`entryKeys`), when the reader worked them out already. */
   keys?: string[];
+  /** Where the entries end in the file, when it is laid out as we write it (appendable, see SnapshotLayout). */
+  layout?: SnapshotLayout;
+}
+
+/**
+ * A snapshot file laid out as serializeSnapshot lays it out, with at least one entry: its text up
+ * to the first entry (`{ "started_at": …, "entries": [` and the indent), and the byte offset just
+ * after its last entry. The next compaction that only adds entries copies the file's bytes up to
+ * there and writes only the new entries and the tail (store.ts), so entries already on disk are
+ * never serialised, encoded or held as text again.
+ */
+export interface SnapshotLayout {
+  head: string;
+  entriesEnd: number;
 }
 
 const BOM = 0xfeff;
@@ -331,12 +346,12 @@ const SCORE_KEY = '"reliability_score": ';
  * An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. The text is kept as the
  * entry's source (rawEntries.ts): entries never change, so a later compaction writes it as is.
  */
-function serializeEntry(entry: BufferEntry): string {
+function serializeEntry(entry: BufferEntry, keep = true): string {
   const source = sourceOf(entry);
   if (source !== undefined) return source;
   const nested = JSON.stringify([[entry]], null, 2);
   const text = withFloatScore(nested.slice(NESTED_OPEN, nested.length - NESTED_CLOSE), entry);
-  keepSource(entry, text);
+  if (keep) keepSource(entry, text);
   return text;
 }
 
@@ -382,7 +397,7 @@ function frameOf(data: BufferData): { head: string; tail: string } | { whole: st
 export function serializeSnapshot(data: BufferData): string {
   const frame = frameOf(data);
   if ('whole' in frame) return frame.whole;
-  return `${frame.head}${data.entries.map(serializeEntry).join(',\n    ')}${frame.tail}`;
+  return `${frame.head}${data.entries.map((entry) => serializeEntry(entry)).join(',\n    ')}${frame.tail}`;
 }
 
 /**
@@ -393,22 +408,65 @@ export async function serializeSnapshotSliced(data: BufferData, slicer = new Tim
   const frame = frameOf(data);
   if ('whole' in frame) return { parts: [frame.whole], length: frame.whole.length };
   const parts: string[] = [frame.head];
-  let length = frame.head.length + frame.tail.length;
-  const { entries } = data;
-  for (let i = 0; i < entries.length; i++) {
-    const text = i === 0 ? serializeEntry(entries[i]) : `,\n    ${serializeEntry(entries[i])}`;
+  const length = frame.head.length + frame.tail.length + (await pushEntries(parts, data.entries, 0, slicer, true));
+  parts.push(frame.tail);
+  return { parts, length };
+}
+
+/** Appends the texts of `entries` from `from` on to `parts`, each after its separator; returns their length. */
+async function pushEntries(parts: string[], entries: readonly BufferEntry[], from: number, slicer: TimeSlicer, keep: boolean): Promise<number> {
+  let length = 0;
+  for (let i = from; i < entries.length; i++) {
+    const text = i === 0 ? serializeEntry(entries[i], keep) : `,\n    ${serializeEntry(entries[i], keep)}`;
     parts.push(text);
     length += text.length;
     if ((i & 15) === 15 && slicer.due()) await slicer.pause();
   }
+  return length;
+}
+
+/** What an appending compaction writes after the bytes it keeps: the entries from `from` on, and the tail. */
+export interface SnapshotAppendText extends SnapshotText {
+  /** The document's text up to its first entry, which the kept bytes must start with. */
+  head: string;
+  /** The tail's length in UTF-8 (the new layout's entriesEnd is the file's size less this). */
+  tailBytes: number;
+}
+
+/**
+ * The text after entry `from - 1` of `data` (`from` >= 1), sliced like serializeSnapshotSliced.
+ * The new entries' texts are not kept beside them: their bytes are in the file from now on, and
+ * later compactions copy those bytes.
+ */
+export async function serializeAppendSliced(data: BufferData, from: number, slicer = new TimeSlicer()): Promise<SnapshotAppendText | undefined> {
+  const frame = frameOf(data);
+  if ('whole' in frame || from < 1) return undefined;
+  const parts: string[] = [];
+  const length = await pushEntries(parts, data.entries, from, slicer, false);
   parts.push(frame.tail);
-  return { parts, length };
+  return { parts, length: length + frame.tail.length, head: frame.head, tailBytes: Buffer.byteLength(frame.tail) };
+}
+
+/** The layout of the file serializeSnapshot's text for `data` makes, `bytes` long in all. */
+export function layoutOf(data: BufferData, bytes: number): SnapshotLayout | undefined {
+  const frame = frameOf(data);
+  return 'whole' in frame ? undefined : { head: frame.head, entriesEnd: bytes - Buffer.byteLength(frame.tail) };
 }
 
 /** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. Returns the bytes written. */
 export async function writeSnapshot(file: string, data: BufferData, text: string | SnapshotText = serializeSnapshot(data)): Promise<number> {
   faults.beforeWrite?.(file);
   return writeFileAtomicNoFollow(file, typeof text === 'string' ? text : text.parts);
+}
+
+/**
+ * Replaces `file` with its first `keep.bytes` bytes (read from `keep.from`, the file as it was)
+ * followed by `text`: a compaction that only adds entries (serializeAppendSliced). Atomic and
+ * durable as writeSnapshot. Returns the new file's size.
+ */
+export async function writeSnapshotAppending(file: string, keep: { from: FileHandle; bytes: number }, text: SnapshotAppendText): Promise<number> {
+  faults.beforeWrite?.(file);
+  return writeFileAtomicKeepingPrefix(file, keep, text.parts);
 }
 
 /**
@@ -446,8 +504,10 @@ export async function parseSnapshotSliced(bytes: Uint8Array, slicer = new TimeSl
   const entries: BufferEntry[] = [];
   const keys: string[] = [];
   const keyer = new EntryKeyer();
+  let firstStart = -1;
   try {
     for (let span = spans.next(); span; span = spans.next()) {
+      if (firstStart < 0) firstStart = span[0];
       const source = decoder.decode(bytes.subarray(span[0], span[1]));
       const { entry, complete } = parseEntry(JSON.parse(source));
       if (!entry) return parseSnapshot(bytes);
@@ -463,7 +523,9 @@ export async function parseSnapshotSliced(bytes: Uint8Array, slicer = new TimeSl
     if (bufferDataProblem(doc) || !entriesAtTopLevel(frame) || repeatedTopLevelKeys(frame).length) return parseSnapshot(bytes);
     const { started_at, entries: none, last_flush, agent_type, ...extra } = doc as BufferData;
     if (none.length !== 0) return parseSnapshot(bytes);
-    return { startedAt: started_at, lastFlush: last_flush ?? null, agentType: agent_type, entries, extra, problems: [], damaged: false, keys };
+    // Appendable only without a BOM: the kept bytes would carry it, which serde_json refuses.
+    const layout = firstStart > 0 && bytes[0] !== 0xef ? { head: decoder.decode(bytes.subarray(0, firstStart)), entriesEnd: spans.tailStart } : undefined;
+    return { startedAt: started_at, lastFlush: last_flush ?? null, agentType: agent_type, entries, extra, problems: [], damaged: false, keys, ...(layout ? { layout } : {}) };
   } catch {
     return parseSnapshot(bytes); // not UTF-8, or not JSON: the salvage says where
   }

@@ -9,8 +9,11 @@ import { formatBytes } from './format';
 import { ensureDir, fsyncDir } from './fsutil';
 import { parseJournalFileName, readJournalFile, type ParsedJournal } from './journal';
 import { isWriterAlive, withAgentLock } from './lock';
-import { fileStamp, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
-import { EntryKeyer, entryKeys, readSnapshotFile, serializeSnapshotSliced, writeSnapshot, type ParsedSnapshot, type SnapshotText } from './snapshot';
+import { fileStamp, openHandleNoFollow, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
+import {
+  EntryKeyer, entryKeys, layoutOf, readSnapshotFile, serializeAppendSliced, serializeSnapshotSliced, writeSnapshot, writeSnapshotAppending,
+  type ParsedSnapshot, type SnapshotLayout, type SnapshotText,
+} from './snapshot';
 import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
 import { TimeSlicer } from './timeSlice';
 import type { Logger } from './types';
@@ -127,6 +130,12 @@ export class ParseCache {
     return this.items.get(file)?.signature === signatureOf(stat);
   }
 
+  /** The signature `file` had when `value` was read or written, while `value` is what is held for it. */
+  signatureHeld(file: string, value: unknown): string | undefined {
+    const held = this.items.get(file);
+    return held !== undefined && held.value === value ? held.signature : undefined;
+  }
+
   /** Records what was just written to `file`, so the next read does not parse it again. */
   async put(file: string, value: unknown): Promise<void> {
     const stat = await fs.stat(file).catch(() => null);
@@ -152,6 +161,8 @@ export interface LoadedBuffer {
   files: AgentFiles;
   /** Journals with lines that are not entries the crate could read: kept aside after a merge. */
   journalsToKeepAside: string[];
+  /** The snapshot as read (or held by the cache), whose entries come first. */
+  snapshot: ParsedSnapshot | null;
 }
 
 /** Merges a snapshot and journals by entry id (no duplicates), giving the event loop back as it goes. */
@@ -217,6 +228,7 @@ export async function mergeBuffer(
     bytes: (files.snapshot?.bytes ?? 0) + files.journals.reduce((n, j) => n + j.bytes, 0),
     files,
     journalsToKeepAside,
+    snapshot,
   };
 }
 
@@ -346,37 +358,81 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
     // Serialised and written in pieces, giving the event loop back as it goes (timeSlice.ts): on
     // the extension host a compaction must not hold the thread every extension shares.
     const slicer = new TimeSlicer();
-    const overLimit = (text: SnapshotText) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
-    let text = await serializeSnapshotSliced(data, slicer);
-    if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = await serializeSnapshotSliced(data, slicer);
-    if (overLimit(text)) {
-      // The roll-over is one atomic step: the full buffer is written as the snapshot (an ordinary
-      // compaction), its journals removed, and then the snapshot is renamed into the archive. A
-      // crash before the rename leaves a full snapshot that rolls over next time; after it, the
-      // archive and no snapshot. The entries never exist twice.
-      const suffix = `.archive-${fileStamp(now())}`;
-      const archive = `${agentType.slice(0, 64 - suffix.length)}${suffix}`;
-      result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
-      await retireJournals();
-      await fs.rename(snapshotPath, path.join(dir, `${archive}.json`));
-      await fsyncDir(dir);
-      result.archive = archive;
-      log?.warn(`${agentType}: the buffer reached its size limit (${data.entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
-      data.entries = [];
-      data.started_at = result.lastFlush;
-      text = await serializeSnapshotSliced(data, slicer);
+    let layout: SnapshotLayout | undefined;
+    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer);
+    if (appended) {
+      result.bytesWritten = appended.bytes;
+      layout = appended.layout;
+    } else {
+      const overLimit = (text: SnapshotText) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
+      let text = await serializeSnapshotSliced(data, slicer);
+      if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = await serializeSnapshotSliced(data, slicer);
+      if (overLimit(text)) {
+        // The roll-over is one atomic step: the full buffer is written as the snapshot (an ordinary
+        // compaction), its journals removed, and then the snapshot is renamed into the archive. A
+        // crash before the rename leaves a full snapshot that rolls over next time; after it, the
+        // archive and no snapshot. The entries never exist twice.
+        const suffix = `.archive-${fileStamp(now())}`;
+        const archive = `${agentType.slice(0, 64 - suffix.length)}${suffix}`;
+        result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
+        await retireJournals();
+        await fs.rename(snapshotPath, path.join(dir, `${archive}.json`));
+        await fsyncDir(dir);
+        result.archive = archive;
+        log?.warn(`${agentType}: the buffer reached its size limit (${data.entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
+        data.entries = [];
+        data.started_at = result.lastFlush;
+        text = await serializeSnapshotSliced(data, slicer);
+      }
+      const bytes = await writeSnapshot(snapshotPath, data, text);
+      result.bytesWritten += bytes;
+      layout = layoutOf(data, bytes);
     }
     result.entries = data.entries.length;
-    result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
     const { started_at, last_flush, agent_type, entries: written, ...extra } = data;
     const parsed: ParsedSnapshot = {
       startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false,
-      keys: await keysSliced(written, slicer),
+      keys: await keysSliced(written, slicer), ...(layout ? { layout } : {}),
     };
     await options.cache?.put(snapshotPath, parsed);
     if (!result.archive) await retireJournals();
     return result;
   });
+}
+
+/**
+ * The compaction's write when it only adds entries to a snapshot this writer holds as it is on
+ * disk (it wrote or read it last, laid out as we write it): the file's bytes up to its last entry
+ * are copied and only the new entries and the tail are serialised, so a compaction costs this
+ * thread what is new, not the whole buffer again. Undefined when the whole file must be written
+ * instead: nothing held, the head changed (an earlier start), the file is not the one held (same
+ * size, mtime and inode, checked on the open file), a limit may be reached.
+ */
+async function writeAppending(
+  snapshotPath: string, loaded: LoadedBuffer, data: BufferData, options: CompactOptions, slicer: TimeSlicer,
+): Promise<{ bytes: number; layout: SnapshotLayout } | undefined> {
+  const prior = loaded.snapshot;
+  const layout = prior?.layout;
+  const signature = prior ? options.cache?.signatureHeld(snapshotPath, prior) : undefined;
+  if (!prior || !layout || signature === undefined || prior.damaged) return undefined;
+  const kept = prior.entries.length;
+  const { entries } = data;
+  if (entries.length <= kept || entries.length > options.maxBufferEntries) return undefined;
+  if (entries[0] !== prior.entries[0] || entries[kept - 1] !== prior.entries[kept - 1]) return undefined;
+  if (layoutOf(data, 0)?.head !== layout.head) return undefined;
+  const handle = await openHandleNoFollow(snapshotPath, 'read').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const stat = await handle.stat();
+    if (signatureOf(stat) !== signature || layout.entriesEnd > stat.size) return undefined;
+    const text = await serializeAppendSliced(data, kept, slicer);
+    // The limit counts characters, as the whole text's length: the kept bytes are never fewer.
+    if (!text || layout.entriesEnd + text.length > options.maxBufferBytes) return undefined;
+    const bytes = await writeSnapshotAppending(snapshotPath, { from: handle, bytes: layout.entriesEnd }, text);
+    return { bytes, layout: { head: layout.head, entriesEnd: bytes - text.tailBytes } };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `entryKeys`, giving the event loop back as it goes (crate entries are hashed). */

@@ -18,6 +18,7 @@ function view(parsed: ReturnType<typeof parseSnapshot>) {
   return {
     ...parsed,
     keys: undefined,
+    layout: undefined, // only the sliced reader works it out (checked on its own below)
     sources: parsed.entries.map((e) => sourceOf(e) ?? null),
   };
 }
@@ -33,6 +34,16 @@ async function entriesOfAWriter(count: number): Promise<{ dir: string; bytes: Bu
   return { dir, bytes: fs.readFileSync(path.join(dir, 'claude-code.json')) };
 }
 
+/** The layout found names the text before the first entry and the byte just after the last. */
+function assertLayout(parsed: ReturnType<typeof parseSnapshot>, bytes: Buffer): void {
+  const layout = parsed.layout;
+  assert.ok(layout, 'no layout for a file laid out as we write it');
+  assert.ok(bytes.toString('utf8').startsWith(layout.head));
+  assert.match(layout.head, /"entries": \[\n {4}$/);
+  assert.equal(bytes.subarray(0, layout.entriesEnd).toString('utf8').slice(-6), '\n    }');
+  assert.ok(bytes.subarray(layout.entriesEnd).toString('utf8').startsWith('\n  ],\n'));
+}
+
 describe('snapshot read and written in slices', () => {
   it('reads a crate-written file as the whole-file reader does, with its merge keys', async () => {
     const bytes = crateBytes();
@@ -41,6 +52,7 @@ describe('snapshot read and written in slices', () => {
     assert.deepEqual(view(sliced), view(whole));
     assert.ok(sliced.entries.length > 0);
     assert.deepEqual(sliced.keys, entryKeys(whole.entries));
+    assertLayout(sliced, bytes);
     // Written back byte for byte from the kept sources.
     assert.equal(serializeSnapshot({ started_at: sliced.startedAt!, entries: sliced.entries, last_flush: sliced.lastFlush, agent_type: sliced.agentType!, ...sliced.extra }), bytes.toString('utf8'));
   });
@@ -52,6 +64,8 @@ describe('snapshot read and written in slices', () => {
       assert.equal(sliced.damaged, false);
       assert.equal(sliced.entries.length, 40);
       assert.deepEqual(view(sliced), view(parseSnapshot(input)));
+      if (input === bytes) assertLayout(sliced, bytes);
+      else assert.equal(sliced.layout, undefined, 'a file with a BOM is not appended to (serde_json refuses the BOM the kept bytes would carry)');
     }
   });
 
