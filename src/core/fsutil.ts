@@ -56,7 +56,7 @@ export async function writeFileAtomicNoFollow(file: string, text: string | reado
  * (an open file, read from its start), then `parts`: a megabyte at a time through one reused
  * buffer, so the kept bytes never become a string on the caller's thread. Returns the new file's size.
  */
-export async function writeFileAtomicKeepingPrefix(file: string, keep: { from: fs.FileHandle; bytes: number }, parts: readonly string[]): Promise<number> {
+export async function writeFileAtomicKeepingPrefix(file: string, keep: { from: fs.FileHandle; bytes: number }, parts: AsyncIterable<string>): Promise<number> {
   return replaceFileNoFollow(file, async (handle) => {
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     for (let at = 0; at < keep.bytes;) {
@@ -106,7 +106,7 @@ const CHUNK_BYTES = 1 << 20;
  * written a buffer at a time: no string of a megabyte joined per write, no new buffer per write
  * (a compaction of 60 MB otherwise left 120 MB of garbage behind it). Returns the bytes.
  */
-async function writeParts(handle: fs.FileHandle, parts: readonly string[], chunk = Buffer.allocUnsafe(CHUNK_BYTES)): Promise<number> {
+async function writeParts(handle: fs.FileHandle, parts: Iterable<string> | AsyncIterable<string>, chunk = Buffer.allocUnsafe(CHUNK_BYTES)): Promise<number> {
   let used = 0;
   let bytes = 0;
   const flush = async () => {
@@ -115,16 +115,31 @@ async function writeParts(handle: fs.FileHandle, parts: readonly string[], chunk
     bytes += used;
     used = 0;
   };
-  for (const part of parts) {
+  /** Encodes `part` into the chunk; a promise only when it had to write first. */
+  const put = (part: string): Promise<void> | undefined => {
     // At most 3 bytes per UTF-16 unit: written when the chunk could not take the worst case.
-    if (part.length * 3 > chunk.length - used) await flush();
-    if (part.length * 3 > chunk.length) {
-      const whole = Buffer.from(part, 'utf8');
-      await handle.writeFile(whole);
-      bytes += whole.length;
-      continue;
+    if (part.length * 3 <= chunk.length - used) {
+      used += chunk.write(part, used, 'utf8');
+      return undefined;
     }
-    used += chunk.write(part, used, 'utf8');
+    return (async () => {
+      await flush();
+      if (part.length * 3 > chunk.length) {
+        const whole = Buffer.from(part, 'utf8');
+        await handle.writeFile(whole);
+        bytes += whole.length;
+      } else {
+        used += chunk.write(part, used, 'utf8');
+      }
+    })();
+  };
+  if (Symbol.asyncIterator in parts) {
+    for await (const part of parts) await put(part);
+  } else {
+    for (const part of parts) {
+      const writing = put(part);
+      if (writing) await writing;
+    }
   }
   await flush();
   return bytes;

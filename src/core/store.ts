@@ -11,7 +11,7 @@ import { parseJournalFileName, readJournalFile, type ParsedJournal } from './jou
 import { isWriterAlive, withAgentLock } from './lock';
 import { fileStamp, openHandleNoFollow, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
 import {
-  EntryKeyer, entryKeys, layoutOf, readSnapshotFile, serializeAppendSliced, serializeSnapshotSliced, writeSnapshot, writeSnapshotAppending,
+  AppendOverLimit, appendedText, EntryKeyer, entryKeys, layoutOf, readSnapshotFile, serializeSnapshotSliced, tailBytesOf, writeSnapshot, writeSnapshotAppending,
   type ParsedSnapshot, type SnapshotLayout, type SnapshotText,
 } from './snapshot';
 import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
@@ -425,11 +425,13 @@ async function writeAppending(
   try {
     const stat = await handle.stat();
     if (signatureOf(stat) !== signature || layout.entriesEnd > stat.size) return undefined;
-    const text = await serializeAppendSliced(data, kept, slicer);
     // The limit counts characters, as the whole text's length: the kept bytes are never fewer.
-    if (!text || layout.entriesEnd + text.length > options.maxBufferBytes) return undefined;
+    const text = appendedText(data, kept, layout.entriesEnd, options.maxBufferBytes, slicer);
     const bytes = await writeSnapshotAppending(snapshotPath, { from: handle, bytes: layout.entriesEnd }, text);
-    return { bytes, layout: { head: layout.head, entriesEnd: bytes - text.tailBytes } };
+    return { bytes, layout: { head: layout.head, entriesEnd: bytes - tailBytesOf(data) } };
+  } catch (error) {
+    if (error instanceof AppendOverLimit) return undefined; // nothing replaced: the whole file is written, and rolls over
+    throw error;
   } finally {
     await handle.close();
   }
