@@ -117,6 +117,23 @@ describe('appending compaction', () => {
     assert.deepEqual(parsed.entries.map((e) => e.id), ['entry-0', 'entry-1', 'entry-2', 'entry-3', 'orphan-entry']);
   });
 
+  it('an append that would pass the size limit writes the whole file instead, which rolls over: each entry once', async () => {
+    const dir = tempDir();
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 1e12 });
+    for (let i = 0; i < 3; i++) await add(buffer, i);
+    await buffer.flush(AGENT, { compact: true });
+    // Room for less than one more entry (each is over a kilobyte in the file).
+    buffer.configure({ maxBufferBytes: Buffer.byteLength(snapshotOf(dir)) + 200 });
+    for (let i = 3; i < 5; i++) await add(buffer, i);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    const archives = fs.readdirSync(dir).filter((n) => /^claude-code\.archive-.*\.json$/.test(n));
+    assert.equal(archives.length, 1, `no roll-over: ${fs.readdirSync(dir).join(', ')}`);
+    const archived = parseSnapshot(fs.readFileSync(path.join(dir, archives[0]))).entries.map((e) => e.id);
+    assert.deepEqual(archived, ['entry-0', 'entry-1', 'entry-2', 'entry-3', 'entry-4']);
+    assert.equal(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')).length, 0, 'the abandoned append left its temp file');
+  });
+
   it('a write that fails leaves the file as it was and the entries in the journal; the next compaction writes them', async () => {
     const dir = tempDir();
     const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 1e12 });
