@@ -602,7 +602,7 @@ export class PersistentBuffer {
         state.keys.clear();
         state.startedAt = result.lastFlush;
       }
-      this.log?.info(`${state.agentType}: compacted ${result.mergedJournals.length} journal(s) into the snapshot (${result.entries} entries, ${formatBytes(result.bytesWritten)})`);
+      this.log?.info(`${state.agentType}: compacted ${result.mergedJournals.length} journal(s) into the snapshot (${result.entries} entries${result.appended === undefined ? '' : `, ${result.appended} appended`}, ${formatBytes(result.bytesWritten)})`);
       this.emitCompactionNotices(state.agentType, result);
       return result;
     })();

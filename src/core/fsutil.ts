@@ -43,7 +43,7 @@ function tempNameFor(file: string, attempt: number): string {
  * megabyte at a time, so no copy of the whole text is made on the caller's thread. Returns the
  * bytes written.
  */
-export async function writeFileAtomicNoFollow(file: string, text: string | readonly string[]): Promise<number> {
+export async function writeFileAtomicNoFollow(file: string, text: string | readonly string[] | AsyncIterable<string>): Promise<number> {
   return replaceFileNoFollow(file, async (handle) => {
     if (typeof text !== 'string') return writeParts(handle, text);
     await handle.writeFile(text);

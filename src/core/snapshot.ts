@@ -425,28 +425,39 @@ async function pushEntries(parts: string[], entries: readonly BufferEntry[], fro
   return length;
 }
 
-/** An appending compaction would pass the size limit: the whole file is written instead (a roll-over). */
-export class AppendOverLimit extends Error {
-  override readonly name = 'AppendOverLimit';
+/** A streamed snapshot would pass the size limit: nothing was replaced, and the caller rolls over. */
+export class SnapshotOverLimit extends Error {
+  override readonly name = 'SnapshotOverLimit';
 }
 
 /**
- * What an appending compaction writes after the bytes it keeps: the texts of `data`'s entries
- * from `from` on (`from` >= 1), each after its separator, then the tail; made one at a time as
- * the writer takes them, so none outlives its encoding (held until the write, the texts of a
- * 20,000-entry compaction were 60 MB that every young-generation collection copied). The texts
- * are not kept beside the entries: their bytes are in the file from now on, and later
- * compactions copy those bytes. Throws AppendOverLimit once `keptChars` and the texts pass `maxChars`.
+ * The text of `data` as serializeSnapshot writes it, in pieces made one at a time as the writer
+ * takes them, so none outlives its encoding (made before the write and held until it ended, the
+ * texts of 20,000 entries were 60 MB that every young-generation collection copied). With `from`
+ * >= 1, only what an appending compaction writes after the bytes it keeps (`keptChars` of them):
+ * the entries from `from` on, each after its separator, then the tail. The texts are not kept
+ * beside the entries: their bytes are in the file, and later compactions copy those bytes.
+ * Throws SnapshotOverLimit once the text passes `maxChars` characters.
  */
-export async function* appendedText(data: BufferData, from: number, keptChars: number, maxChars: number, slicer = new TimeSlicer()): AsyncGenerator<string> {
+export async function* streamedText(
+  data: BufferData, { from = 0, keptChars = 0, maxChars = Infinity }: { from?: number; keptChars?: number; maxChars?: number } = {}, slicer = new TimeSlicer(),
+): AsyncGenerator<string> {
   const frame = frameOf(data);
-  if ('whole' in frame || from < 1) throw new Error('an appending compaction needs entries before and after it');
-  let length = keptChars + frame.tail.length;
+  const over = (length: number) => new SnapshotOverLimit(`${length} characters, past ${maxChars}`);
+  if ('whole' in frame) {
+    if (from > 0) throw new Error('nothing to append after: the snapshot has no entries');
+    if (frame.whole.length > maxChars) throw over(frame.whole.length);
+    yield frame.whole;
+    return;
+  }
+  let length = keptChars + frame.tail.length + (from === 0 ? frame.head.length : 0);
+  if (from === 0) yield frame.head;
   const { entries } = data;
   for (let i = from; i < entries.length; i++) {
-    const text = `,\n    ${serializeEntry(entries[i], false)}`;
+    const entry = serializeEntry(entries[i], false);
+    const text = i === 0 ? entry : `,\n    ${entry}`;
     length += text.length;
-    if (length > maxChars) throw new AppendOverLimit(`${length} characters, past ${maxChars}`);
+    if (length > maxChars) throw over(length);
     yield text;
     if ((i & 15) === 15 && slicer.due()) await slicer.pause();
   }
@@ -466,14 +477,14 @@ export function layoutOf(data: BufferData, bytes: number): SnapshotLayout | unde
 }
 
 /** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. Returns the bytes written. */
-export async function writeSnapshot(file: string, data: BufferData, text: string | SnapshotText = serializeSnapshot(data)): Promise<number> {
+export async function writeSnapshot(file: string, data: BufferData, text: string | SnapshotText | AsyncIterable<string> = serializeSnapshot(data)): Promise<number> {
   faults.beforeWrite?.(file);
-  return writeFileAtomicNoFollow(file, typeof text === 'string' ? text : text.parts);
+  return writeFileAtomicNoFollow(file, typeof text === 'string' || Symbol.asyncIterator in text ? text : text.parts);
 }
 
 /**
  * Replaces `file` with its first `keep.bytes` bytes (read from `keep.from`, the file as it was)
- * followed by `text`: a compaction that only adds entries (appendedText). Atomic and durable as
+ * followed by `text`: a compaction that only adds entries (streamedText from an entry on). Atomic and durable as
  * writeSnapshot. Returns the new file's size.
  */
 export async function writeSnapshotAppending(file: string, keep: { from: FileHandle; bytes: number }, text: AsyncIterable<string>): Promise<number> {

@@ -11,7 +11,7 @@ import { parseJournalFileName, readJournalFile, type ParsedJournal } from './jou
 import { isWriterAlive, withAgentLock } from './lock';
 import { fileStamp, openHandleNoFollow, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
 import {
-  AppendOverLimit, appendedText, EntryKeyer, entryKeys, layoutOf, readSnapshotFile, serializeSnapshotSliced, tailBytesOf, writeSnapshot, writeSnapshotAppending,
+  EntryKeyer, entryKeys, layoutOf, readSnapshotFile, serializeSnapshotSliced, SnapshotOverLimit, streamedText, tailBytesOf, writeSnapshot, writeSnapshotAppending,
   type ParsedSnapshot, type SnapshotLayout, type SnapshotText,
 } from './snapshot';
 import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
@@ -291,6 +291,8 @@ export interface CompactResult {
   archive?: string;
   /** Set when a damaged snapshot was set aside: its new file name. */
   damagedCopy?: string;
+  /** Set when the snapshot's bytes were kept and this many entries written after them (writeAppending). */
+  appended?: number;
   problems: string[];
   lastFlush: string;
 }
@@ -358,12 +360,8 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
     // Serialised and written in pieces, giving the event loop back as it goes (timeSlice.ts): on
     // the extension host a compaction must not hold the thread every extension shares.
     const slicer = new TimeSlicer();
-    let layout: SnapshotLayout | undefined;
-    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer);
-    if (appended) {
-      result.bytesWritten = appended.bytes;
-      layout = appended.layout;
-    } else {
+    /** The whole file from pieces made first; rolled over into an archive when past a limit. Returns the last write's bytes. */
+    const writeWholeOrRollOver = async (): Promise<number> => {
       const overLimit = (text: SnapshotText) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
       let text = await serializeSnapshotSliced(data, slicer);
       if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = await serializeSnapshotSliced(data, slicer);
@@ -384,7 +382,24 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
         data.started_at = result.lastFlush;
         text = await serializeSnapshotSliced(data, slicer);
       }
-      const bytes = await writeSnapshot(snapshotPath, data, text);
+      return writeSnapshot(snapshotPath, data, text);
+    };
+    let layout: SnapshotLayout | undefined;
+    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer);
+    if (appended) {
+      result.bytesWritten = appended.bytes;
+      result.appended = data.entries.length - loaded.snapshot!.entries.length;
+      layout = appended.layout;
+    } else {
+      // The whole file, streamed (its entries' texts die young) unless it may pass a limit: then
+      // as before, in pieces known before the write, so a roll-over can be decided first.
+      const streamed = data.entries.length > options.maxBufferEntries ? undefined : await writeSnapshot(
+        snapshotPath, data, streamedText(data, { maxChars: options.maxBufferBytes }, slicer),
+      ).catch((error: unknown) => {
+        if (error instanceof SnapshotOverLimit) return undefined; // nothing replaced
+        throw error;
+      });
+      const bytes = streamed ?? (await writeWholeOrRollOver());
       result.bytesWritten += bytes;
       layout = layoutOf(data, bytes);
     }
@@ -426,11 +441,11 @@ async function writeAppending(
     const stat = await handle.stat();
     if (signatureOf(stat) !== signature || layout.entriesEnd > stat.size) return undefined;
     // The limit counts characters, as the whole text's length: the kept bytes are never fewer.
-    const text = appendedText(data, kept, layout.entriesEnd, options.maxBufferBytes, slicer);
+    const text = streamedText(data, { from: kept, keptChars: layout.entriesEnd, maxChars: options.maxBufferBytes }, slicer);
     const bytes = await writeSnapshotAppending(snapshotPath, { from: handle, bytes: layout.entriesEnd }, text);
     return { bytes, layout: { head: layout.head, entriesEnd: bytes - tailBytesOf(data) } };
   } catch (error) {
-    if (error instanceof AppendOverLimit) return undefined; // nothing replaced: the whole file is written, and rolls over
+    if (error instanceof SnapshotOverLimit) return undefined; // nothing replaced: the whole file is written, and rolls over
     throw error;
   } finally {
     await handle.close();
