@@ -1,5 +1,5 @@
 // Small file-system helpers shared by the snapshot and the journal.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { checkBufferFolder } from './folderSafety';
 import { openHandleNoFollow } from './safeOpen';
@@ -43,8 +43,8 @@ function tempNameFor(file: string, attempt: number): string {
  * megabyte at a time, so no copy of the whole text is made on the caller's thread. Returns the
  * bytes written.
  */
-export async function writeFileAtomicNoFollow(file: string, text: string | readonly string[] | AsyncIterable<string>): Promise<number> {
-  return replaceFileNoFollow(file, async (handle) => {
+export async function writeFileAtomicNoFollow(file: string, text: string | readonly string[] | AsyncIterable<string>, onWritten?: (stat: Stats) => void): Promise<number> {
+  return replaceFileNoFollow(file, onWritten, async (handle) => {
     if (typeof text !== 'string') return writeParts(handle, text);
     await handle.writeFile(text);
     return Buffer.byteLength(text);
@@ -56,8 +56,10 @@ export async function writeFileAtomicNoFollow(file: string, text: string | reado
  * (an open file, read from its start), then `parts`: a megabyte at a time through one reused
  * buffer, so the kept bytes never become a string on the caller's thread. Returns the new file's size.
  */
-export async function writeFileAtomicKeepingPrefix(file: string, keep: { from: fs.FileHandle; bytes: number }, parts: AsyncIterable<string>): Promise<number> {
-  return replaceFileNoFollow(file, async (handle) => {
+export async function writeFileAtomicKeepingPrefix(
+  file: string, keep: { from: fs.FileHandle; bytes: number }, parts: AsyncIterable<string>, onWritten?: (stat: Stats) => void,
+): Promise<number> {
+  return replaceFileNoFollow(file, onWritten, async (handle) => {
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     for (let at = 0; at < keep.bytes;) {
       const { bytesRead } = await keep.from.read(chunk, 0, Math.min(chunk.length, keep.bytes - at), at);
@@ -69,8 +71,12 @@ export async function writeFileAtomicKeepingPrefix(file: string, keep: { from: f
   });
 }
 
-/** The temp file, its fsync, the rename and the folder's fsync around `fill`, which writes the new content. */
-async function replaceFileNoFollow(file: string, fill: (handle: fs.FileHandle) => Promise<number>): Promise<number> {
+/**
+ * The temp file, its fsync, the rename and the folder's fsync around `fill`, which writes the new
+ * content. `onWritten` is told the new file's stat as written (taken on its handle: a stat of the
+ * name after the rename could be of a file another process put there since).
+ */
+async function replaceFileNoFollow(file: string, onWritten: ((stat: Stats) => void) | undefined, fill: (handle: fs.FileHandle) => Promise<number>): Promise<number> {
   let temp = '';
   let handle: fs.FileHandle | undefined;
   for (let attempt = 0; !handle; attempt++) {
@@ -87,6 +93,7 @@ async function replaceFileNoFollow(file: string, fill: (handle: fs.FileHandle) =
     try {
       bytes = await fill(handle);
       await handle.sync();
+      if (onWritten) onWritten(await handle.stat());
     } finally {
       await handle.close();
     }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { bufferDataProblem, parseEntry, type BufferData, type BufferEntry } from './schema';
 import { faults } from './faults';
+import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { writeFileAtomicKeepingPrefix, writeFileAtomicNoFollow } from './fsutil';
 import { keepSource, keepSourceBytes, prettyEntrySources, PrettyEntrySpans, sourceOf } from './rawEntries';
@@ -477,9 +478,11 @@ export function layoutOf(data: BufferData, bytes: number): SnapshotLayout | unde
 }
 
 /** Atomic (temp file + fsync + rename), then durable (fsync of the folder). Created 0600. Returns the bytes written. */
-export async function writeSnapshot(file: string, data: BufferData, text: string | SnapshotText | AsyncIterable<string> = serializeSnapshot(data)): Promise<number> {
+export async function writeSnapshot(
+  file: string, data: BufferData, text: string | SnapshotText | AsyncIterable<string> = serializeSnapshot(data), onWritten?: (stat: Stats) => void,
+): Promise<number> {
   faults.beforeWrite?.(file);
-  return writeFileAtomicNoFollow(file, typeof text === 'string' || Symbol.asyncIterator in text ? text : text.parts);
+  return writeFileAtomicNoFollow(file, typeof text === 'string' || Symbol.asyncIterator in text ? text : text.parts, onWritten);
 }
 
 /**
@@ -487,9 +490,11 @@ export async function writeSnapshot(file: string, data: BufferData, text: string
  * followed by `text`: a compaction that only adds entries (streamedText from an entry on). Atomic and durable as
  * writeSnapshot. Returns the new file's size.
  */
-export async function writeSnapshotAppending(file: string, keep: { from: FileHandle; bytes: number }, text: AsyncIterable<string>): Promise<number> {
+export async function writeSnapshotAppending(
+  file: string, keep: { from: FileHandle; bytes: number }, text: AsyncIterable<string>, onWritten?: (stat: Stats) => void,
+): Promise<number> {
   faults.beforeWrite?.(file);
-  return writeFileAtomicKeepingPrefix(file, keep, text);
+  return writeFileAtomicKeepingPrefix(file, keep, text, onWritten);
 }
 
 /**

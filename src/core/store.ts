@@ -2,7 +2,8 @@
 // and journals merged by entry id, and compaction (journals merged into the snapshot under the
 // agent lock, damaged snapshots salvaged, oversized buffers rolled over into archives).
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, createReadStream, promises as fs } from 'node:fs';
+import { constants as fsConstants, createReadStream, promises as fs, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isExistingBufferName } from './agentName';
 import { formatBytes } from './format';
@@ -136,8 +137,12 @@ export class ParseCache {
     return held !== undefined && held.value === value ? held.signature : undefined;
   }
 
-  /** Records what was just written to `file`, so the next read does not parse it again. */
-  async put(file: string, value: unknown): Promise<void> {
+  /** Records what was just written to `file` (its stat as written, when known), so the next read does not parse it again. */
+  async put(file: string, value: unknown, written?: { size: number; mtimeMs: number; ino: number }): Promise<void> {
+    if (written) {
+      this.items.set(file, { signature: signatureOf(written), value });
+      return;
+    }
     const stat = await fs.stat(file).catch(() => null);
     if (stat) this.items.set(file, { signature: signatureOf(stat), value });
   }
@@ -382,10 +387,12 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
         data.started_at = result.lastFlush;
         text = await serializeSnapshotSliced(data, slicer);
       }
-      return writeSnapshot(snapshotPath, data, text);
+      return writeSnapshot(snapshotPath, data, text, noteWritten);
     };
     let layout: SnapshotLayout | undefined;
-    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer);
+    let writtenStat: Stats | undefined;
+    const noteWritten = (stat: Stats) => (writtenStat = stat);
+    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer, noteWritten);
     if (appended) {
       result.bytesWritten = appended.bytes;
       result.appended = data.entries.length - loaded.snapshot!.entries.length;
@@ -394,7 +401,7 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       // The whole file, streamed (its entries' texts die young) unless it may pass a limit: then
       // as before, in pieces known before the write, so a roll-over can be decided first.
       const streamed = data.entries.length > options.maxBufferEntries ? undefined : await writeSnapshot(
-        snapshotPath, data, streamedText(data, { maxChars: options.maxBufferBytes }, slicer),
+        snapshotPath, data, streamedText(data, { maxChars: options.maxBufferBytes }, slicer), noteWritten,
       ).catch((error: unknown) => {
         if (error instanceof SnapshotOverLimit) return undefined; // nothing replaced
         throw error;
@@ -409,7 +416,7 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false,
       keys: await keysSliced(written, slicer), ...(layout ? { layout } : {}),
     };
-    await options.cache?.put(snapshotPath, parsed);
+    await options.cache?.put(snapshotPath, parsed, writtenStat);
     if (!result.archive) await retireJournals();
     return result;
   });
@@ -424,7 +431,7 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
  * size, mtime and inode, checked on the open file), a limit may be reached.
  */
 async function writeAppending(
-  snapshotPath: string, loaded: LoadedBuffer, data: BufferData, options: CompactOptions, slicer: TimeSlicer,
+  snapshotPath: string, loaded: LoadedBuffer, data: BufferData, options: CompactOptions, slicer: TimeSlicer, onWritten: (stat: Stats) => void,
 ): Promise<{ bytes: number; layout: SnapshotLayout } | undefined> {
   const prior = loaded.snapshot;
   const layout = prior?.layout;
@@ -439,10 +446,10 @@ async function writeAppending(
   if (!handle) return undefined;
   try {
     const stat = await handle.stat();
-    if (signatureOf(stat) !== signature || layout.entriesEnd > stat.size) return undefined;
+    if (signatureOf(stat) !== signature || !(await laidOutAsHeld(handle, layout, stat.size))) return undefined;
     // The limit counts characters, as the whole text's length: the kept bytes are never fewer.
     const text = streamedText(data, { from: kept, keptChars: layout.entriesEnd, maxChars: options.maxBufferBytes }, slicer);
-    const bytes = await writeSnapshotAppending(snapshotPath, { from: handle, bytes: layout.entriesEnd }, text);
+    const bytes = await writeSnapshotAppending(snapshotPath, { from: handle, bytes: layout.entriesEnd }, text, onWritten);
     return { bytes, layout: { head: layout.head, entriesEnd: bytes - tailBytesOf(data) } };
   } catch (error) {
     if (error instanceof SnapshotOverLimit) return undefined; // nothing replaced: the whole file is written, and rolls over
@@ -450,6 +457,25 @@ async function writeAppending(
   } finally {
     await handle.close();
   }
+}
+
+const ENTRIES_END = Buffer.from('\n    }\n  ]');
+
+/**
+ * The open file starts with the layout's head and its last entry ends where the layout says: a
+ * few bytes read, so that even a file that took the held one's size, mtime and inode is never
+ * cut anywhere but after an entry.
+ */
+async function laidOutAsHeld(handle: FileHandle, layout: SnapshotLayout, size: number): Promise<boolean> {
+  const head = Buffer.from(layout.head);
+  const at = layout.entriesEnd - 6; // `\n    }` ends the last entry, `\n  ]` follows it
+  if (at < head.length || at + ENTRIES_END.length > size) return false;
+  const read = async (length: number, position: number) => {
+    const bytes = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(bytes, 0, length, position);
+    return bytes.subarray(0, bytesRead);
+  };
+  return (await read(head.length, 0)).equals(head) && (await read(ENTRIES_END.length, at)).equals(ENTRIES_END);
 }
 
 /** `entryKeys`, giving the event loop back as it goes (crate entries are hashed). */

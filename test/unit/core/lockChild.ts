@@ -3,7 +3,7 @@
 //   (the test SIGKILLs it);
 // - `hammer <dir> <agent> <stopFile> <log> <core|lean>`: takes it again and again until
 //   `stopFile` exists, through the core or the hook path's writer, and appends `in <pid>` and
-//   `out <pid>` to `log` inside.
+//   `out <pid>` to `log` inside, with a pause of up to 4 ms between two takes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { acquireLockDir, releaseLockDir } from '../../../src/core/hookWriter';
@@ -37,6 +37,11 @@ async function main(): Promise<void> {
     } else {
       await withAgentLock(dir, agent, undefined, critical);
     }
+    // A moment before taking it again, as any real writer has between two compactions or two
+    // hook runs. Without it a process that just released takes the lock back within microseconds,
+    // and under load (CI's suites in parallel) a waiter in its backoff could miss every free
+    // moment for 10 s and give up: starvation of this loop, not a lock held by the dead.
+    await sleep(Math.random() * 4);
   }
 }
 

@@ -84,7 +84,7 @@ describe('a live lock', () => {
       fs.writeFileSync(stop, '');
       setTimeout(() => children.forEach((child) => child.kill('SIGKILL')), 60_000).unref();
     }
-    assert.deepEqual(await ended, [0, 0, 0], 'a hammering process gave up (it waited 10 s for a dead holder)');
+    assert.deepEqual(await ended, [0, 0, 0], 'a hammering process gave up (its "lock child failed" line above says on whom it waited)');
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.length >= 200, `only ${lines.length / 2} critical sections`);
     for (let i = 0; i < lines.length; i += 2) {
