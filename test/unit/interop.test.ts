@@ -198,6 +198,26 @@ describe('the file format across languages (a Rust reader and writer with the cr
     }
   });
 
+  it('reads a snapshot that compactions appended to, round after round (the bytes before copied, not rewritten)', async () => {
+    const dir = tempDir();
+    const said: string[] = [];
+    const log = { info: (m: string) => said.push(m), warn: (m: string) => said.push(m), error: (m: string) => said.push(m) };
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 1e12, log });
+    try {
+      for (const [from, to] of [[0, 2], [2, 3], [3, 6]]) {
+        for (let i = from; i < to; i++) await buffer.bufferContext('claude-code', fullContext('claude-code', i), 'checkpoint');
+        await buffer.flush('claude-code', { compact: true });
+      }
+    } finally {
+      await buffer.dispose();
+    }
+    assert.equal(said.filter((m) => / appended,/.test(m)).length, 2, `not appended: ${said.join(' | ')}`);
+    const file = path.join(dir, 'claude-code.json');
+    const read = crateRead(file);
+    assert.equal(read.entries, 6);
+    assert.deepEqual(crateView(read.document), crateView(JSON.parse(fs.readFileSync(file, 'utf8'))));
+  });
+
   it('reads the archive a full buffer rolled over into, and the emptied snapshot beside it', async () => {
     const dir = tempDir();
     const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, maxBufferEntries: 3, durability: 'always' });
