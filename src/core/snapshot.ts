@@ -344,8 +344,9 @@ const NESTED_CLOSE = '\n  ]\n]'.length;
 const SCORE_KEY = '"reliability_score": ';
 
 /**
- * An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. The text is kept as the
- * entry's source (rawEntries.ts): entries never change, so a later compaction writes it as is.
+ * An entry as the crate writes it inside a snapshot: pretty, at 4 spaces. With `keep`, the text is
+ * kept as the entry's source (rawEntries.ts): entries never change, so a later write of the whole
+ * file writes it as is (appending compactions copy the file's bytes instead, and keep nothing).
  */
 function serializeEntry(entry: BufferEntry, keep = true): string {
   const source = sourceOf(entry);
@@ -533,12 +534,14 @@ export async function parseSnapshotSliced(bytes: Uint8Array, slicer = new TimeSl
   const keys: string[] = [];
   const keyer = new EntryKeyer();
   let firstStart = -1;
+  let allComplete = true;
   try {
     for (let span = spans.next(); span; span = spans.next()) {
       if (firstStart < 0) firstStart = span[0];
       const source = decoder.decode(bytes.subarray(span[0], span[1]));
       const { entry, complete } = parseEntry(JSON.parse(source));
       if (!entry) return parseSnapshot(bytes);
+      allComplete &&= complete === true;
       if (complete) keepSourceBytes(entry, bytes, span[0], span[1]);
       entries.push(entry);
       keys.push(keyer.keyOf(entry));
@@ -551,8 +554,10 @@ export async function parseSnapshotSliced(bytes: Uint8Array, slicer = new TimeSl
     if (bufferDataProblem(doc) || !entriesAtTopLevel(frame) || repeatedTopLevelKeys(frame).length) return parseSnapshot(bytes);
     const { started_at, entries: none, last_flush, agent_type, ...extra } = doc as BufferData;
     if (none.length !== 0) return parseSnapshot(bytes);
-    // Appendable only without a BOM: the kept bytes would carry it, which serde_json refuses.
-    const layout = firstStart > 0 && bytes[0] !== 0xef ? { head: decoder.decode(bytes.subarray(0, firstStart)), entriesEnd: spans.tailStart } : undefined;
+    // Appendable only without a BOM, and with every entry complete as written: the kept bytes
+    // would carry the BOM, which serde_json refuses, or an entry without a key the crate requires
+    // (a whole rewrite writes it completed).
+    const layout = firstStart > 0 && allComplete && bytes[0] !== 0xef ? { head: decoder.decode(bytes.subarray(0, firstStart)), entriesEnd: spans.tailStart } : undefined;
     return { startedAt: started_at, lastFlush: last_flush ?? null, agentType: agent_type, entries, extra, problems: [], damaged: false, keys, ...(layout ? { layout } : {}) };
   } catch {
     return parseSnapshot(bytes); // not UTF-8, or not JSON: the salvage says where

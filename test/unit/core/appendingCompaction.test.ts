@@ -77,6 +77,21 @@ describe('appending compaction', () => {
     assert.deepEqual(parsed.entries.slice(-2).map((e) => e.id), ['entry-1', 'entry-2']);
   });
 
+  it('completes an entry the file holds without a key the crate requires, rather than keep its bytes', async () => {
+    const dir = tempDir();
+    const crate = fs.readFileSync(fixture('crate-every-field.json'), 'utf8');
+    // The first entry without `insights`: we read it (as []), the crate's reader would refuse the whole file.
+    const incomplete = crate.replace(/\n {8}"insights": \[[^\]]*\],/, '');
+    assert.notEqual(incomplete, crate);
+    fs.writeFileSync(path.join(dir, `${AGENT}.json`), incomplete);
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 1e12 });
+    await add(buffer, 1);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    const written = JSON.parse(snapshotOf(dir)) as { entries: Array<{ context: Record<string, unknown> }> };
+    assert.ok(written.entries.every((e) => Array.isArray(e.context.insights)), 'an entry was kept without its insights');
+  });
+
   it('never appends to a file replaced since it was held: the other writer\'s entries are merged, not garbled', async () => {
     const dir = tempDir();
     const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 1e12 });
