@@ -134,7 +134,7 @@ export async function writeRestore(plan: RestorePlan, places: HookPlaces): Promi
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw appearedMeanwhile();
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
-    await writeSynced(plan.file, text).catch(async (failure: NodeJS.ErrnoException) => {
+    await writeSynced(plan.file, text).catch((failure: NodeJS.ErrnoException) => {
       if (failure.code === 'EEXIST') throw appearedMeanwhile();
       throw failure;
     });
