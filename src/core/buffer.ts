@@ -74,6 +74,17 @@ interface AgentState {
 
 type Settings = Required<Omit<BufferOptions, 'dir' | 'writerId' | 'log' | 'clock' | 'sharedJournal' | 'retryFailedWrites' | 'compactionWorker'>>;
 
+/**
+ * The entries of a writer's memory that the disk (`loaded`) does not hold, in their order. The
+ * disk's keys are looked up only when there are entries in memory (100,000 of them cost tens of ms).
+ */
+function memoryOnly(loaded: LoadedBuffer | undefined, state: AgentState | undefined): BufferEntry[] {
+  if (!state || state.entries.length === 0) return [];
+  const seen = new Set(loaded?.keys ?? []);
+  const keys = entryKeys(state.entries);
+  return state.entries.filter((_, i) => !seen.has(keys[i]));
+}
+
 export class PersistentBuffer {
   /** The resolved buffer folder. */
   readonly dir: string;
@@ -710,11 +721,7 @@ export class PersistentBuffer {
 
   private combine(agentType: string, loaded: LoadedBuffer | undefined, state: AgentState | undefined): BufferData {
     const entries = loaded ? [...loaded.entries] : [];
-    // The disk's keys are hashed only when there are entries in memory to look up.
-    const inMemory = state && state.entries.length > 0 ? state.entries : [];
-    const seen = inMemory.length > 0 ? new Set(loaded?.keys ?? []) : new Set<string>();
-    const memoryKeys = entryKeys(inMemory);
-    const extra = inMemory.filter((_, i) => !seen.has(memoryKeys[i]));
+    const extra = memoryOnly(loaded, state);
     if (extra.length) {
       entries.push(...extra);
       entries.sort((a, b) => compareTimestamps(a.timestamp, b.timestamp));
@@ -808,8 +815,7 @@ export class PersistentBuffer {
       }
     }
     if (state?.diskProblem) problems.push(state.diskProblem);
-    const seen = state && state.entries.length > 0 ? new Set(loaded?.keys ?? []) : new Set<string>();
-    const memoryOnly = state ? entryKeys(state.entries).filter((key) => !seen.has(key)).length : 0;
+    const inMemoryOnly = memoryOnly(loaded, state).length;
     let ownedByOtherWriter = false;
     for (const journal of files?.journals ?? []) {
       if (journal.writerId !== this.writerId && (await isWriterAlive(this.dir, journal.writerId, this.writerId))) ownedByOtherWriter = true;
@@ -819,8 +825,8 @@ export class PersistentBuffer {
     return {
       agentType,
       startedAt,
-      entriesCount: (loaded?.entries.length ?? 0) + memoryOnly,
-      interrupted: hasInterruptedSession([...(loaded?.entries ?? []), ...(memoryOnly > 0 ? state!.entries : [])]),
+      entriesCount: (loaded?.entries.length ?? 0) + inMemoryOnly,
+      interrupted: hasInterruptedSession([...(loaded?.entries ?? []), ...(inMemoryOnly > 0 ? state!.entries : [])]),
       lastFlush,
       unflushed: state?.unflushed.length ?? 0,
       inMemory: !!state,

@@ -12,8 +12,8 @@ import { parseJournalFileName, readJournalFile, type ParsedJournal } from './jou
 import { isWriterAlive, withAgentLock } from './lock';
 import { fileStamp, openHandleNoFollow, setAsideUnsafe, unsafeFileProblem } from './safeOpen';
 import {
-  EntryKeyer, entryKeys, layoutOf, readSnapshotFile, serializeSnapshotSliced, SnapshotOverLimit, streamedText, tailBytesOf, writeSnapshot, writeSnapshotAppending,
-  type ParsedSnapshot, type SnapshotLayout, type SnapshotText,
+  EntryKeyer, entryKeys, layoutOf, readSnapshotFile, SnapshotOverLimit, streamedText, tailBytesOf, writeSnapshot, writeSnapshotAppending,
+  type ParsedSnapshot, type SnapshotLayout,
 } from './snapshot';
 import { earliest, nowTimestamp, timestampSortKey, type BufferData, type BufferEntry } from './schema';
 import { TimeSlicer } from './timeSlice';
@@ -365,19 +365,35 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
     // Serialised and written in pieces, giving the event loop back as it goes (timeSlice.ts): on
     // the extension host a compaction must not hold the thread every extension shares.
     const slicer = new TimeSlicer();
-    /** The whole file from pieces made first; rolled over into an archive when past a limit. Returns the last write's bytes. */
-    const writeWholeOrRollOver = async (): Promise<number> => {
-      const overLimit = (text: SnapshotText) => data.entries.length > options.maxBufferEntries || text.length > options.maxBufferBytes;
-      let text = await serializeSnapshotSliced(data, slicer);
-      if (overLimit(text) && (await dropHalfDoneRollOver(dir, agentType, data, log))) text = await serializeSnapshotSliced(data, slicer);
-      if (overLimit(text)) {
+    let writtenStat: Stats | undefined;
+    const noteWritten = (stat: Stats) => (writtenStat = stat);
+    /** The whole file, streamed (its entries' texts die young). */
+    const writeWhole = (maxChars = Infinity) => writeSnapshot(snapshotPath, data, streamedText(data, { maxChars }, slicer), noteWritten);
+    /** `writeWhole` within the buffer's limits; null when it would pass one (nothing replaced). */
+    const writeWithinLimits = async (): Promise<number | null> => {
+      if (data.entries.length > options.maxBufferEntries) return null;
+      return writeWhole(options.maxBufferBytes).catch((error: unknown) => {
+        if (error instanceof SnapshotOverLimit) return null;
+        throw error;
+      });
+    };
+    let layout: SnapshotLayout | undefined;
+    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer, noteWritten);
+    if (appended) {
+      result.bytesWritten = appended.bytes;
+      result.appended = data.entries.length - loaded.snapshot!.entries.length;
+      layout = appended.layout;
+    } else {
+      let bytes = await writeWithinLimits();
+      if (bytes === null && (await dropHalfDoneRollOver(dir, agentType, data, log))) bytes = await writeWithinLimits();
+      if (bytes === null) {
         // The roll-over is one atomic step: the full buffer is written as the snapshot (an ordinary
         // compaction), its journals removed, and then the snapshot is renamed into the archive. A
         // crash before the rename leaves a full snapshot that rolls over next time; after it, the
         // archive and no snapshot. The entries never exist twice.
         const suffix = `.archive-${fileStamp(now())}`;
         const archive = `${agentType.slice(0, 64 - suffix.length)}${suffix}`;
-        result.bytesWritten += await writeSnapshot(snapshotPath, data, text);
+        result.bytesWritten += await writeWhole();
         await retireJournals();
         await fs.rename(snapshotPath, path.join(dir, `${archive}.json`));
         await fsyncDir(dir);
@@ -385,28 +401,8 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
         log?.warn(`${agentType}: the buffer reached its size limit (${data.entries.length} entries); it rolled over into ${archive}.json, which stays listed and recoverable`);
         data.entries = [];
         data.started_at = result.lastFlush;
-        text = await serializeSnapshotSliced(data, slicer);
+        bytes = await writeWhole();
       }
-      return writeSnapshot(snapshotPath, data, text, noteWritten);
-    };
-    let layout: SnapshotLayout | undefined;
-    let writtenStat: Stats | undefined;
-    const noteWritten = (stat: Stats) => (writtenStat = stat);
-    const appended = result.damagedCopy ? undefined : await writeAppending(snapshotPath, loaded, data, options, slicer, noteWritten);
-    if (appended) {
-      result.bytesWritten = appended.bytes;
-      result.appended = data.entries.length - loaded.snapshot!.entries.length;
-      layout = appended.layout;
-    } else {
-      // The whole file, streamed (its entries' texts die young) unless it may pass a limit: then
-      // as before, in pieces known before the write, so a roll-over can be decided first.
-      const streamed = data.entries.length > options.maxBufferEntries ? undefined : await writeSnapshot(
-        snapshotPath, data, streamedText(data, { maxChars: options.maxBufferBytes }, slicer), noteWritten,
-      ).catch((error: unknown) => {
-        if (error instanceof SnapshotOverLimit) return undefined; // nothing replaced
-        throw error;
-      });
-      const bytes = streamed ?? (await writeWholeOrRollOver());
       result.bytesWritten += bytes;
       layout = layoutOf(data, bytes);
     }
