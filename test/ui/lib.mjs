@@ -84,18 +84,22 @@ export async function runCommand(page, title, { timeout = TIMEOUT.ui } = {}) {
 /**
  * Runs a command that asks with a quick input of its own, and types `text` into it; returns the
  * input box. A pick shown while the editor gives the focus back to a webview (the timeline) can
- * close again at once, or stay inert while it does: then the command is run again (3 tries).
+ * close again at once, or stay inert while it does (the palette too): then the command is run
+ * again after an Escape (3 tries).
  */
 export async function runCommandAndType(page, title, text, { timeout = TIMEOUT.ui } = {}) {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   for (let attempt = 1; ; attempt++) {
-    await runCommand(page, title, { timeout });
+    const budget = attempt < 3 ? timeout / 4 : timeout;
     try {
-      await input.fill(text, { timeout: attempt < 3 ? timeout / 4 : timeout });
+      // The palette itself can be the inert one (CI, 2026-12-03): it is retried too.
+      await runCommand(page, title, { timeout: budget });
+      await input.fill(text, { timeout: budget });
       if ((await input.inputValue({ timeout: 1000 })) === text) return input;
       throw new Error(`the quick input of "${title}" did not take the text "${text}"`);
     } catch (e) {
       if (attempt === 3) throw e;
+      await page.keyboard.press('Escape').catch(() => {});
     }
   }
 }
