@@ -1,5 +1,5 @@
 // A lock folder that knows its owner, shared by the core (lock.ts) and the lean hook path
-// (hookWriter.ts), so it imports only Node's fs, path, os and crypto.
+// (hookWriter.ts), so it imports only Node's fs, path and os (not crypto: hostTag.ts).
 //
 // Whoever creates the folder `<name>.lock` (mkdir: atomic everywhere) holds the lock, and then
 // writes `<name>.lock/owner`: `h<host>p<pid>r<random>` (the shape of the writer ids) followed
@@ -23,10 +23,10 @@
 // owner file), so until a current version takes it over it waits and reports the folder
 // locked; a taker killed inside its takeover blocks takeovers for 2 s. Pid reuse is covered by
 // the start time on Linux only; elsewhere a reused pid keeps a dead lock until its mtime says.
-import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomHex8, sha1Hex } from './hostTag';
 
 /** A lock whose mtime is this old, and whose owner cannot be checked by pid, is stale. */
 export const STALE_MS = 10_000;
@@ -35,12 +35,12 @@ const REFRESH_MS = STALE_MS / 2;
 /** A takeover guard this old was left by a taker that died within its few milliseconds. */
 const TAKEOVER_STALE_MS = 2_000;
 
-export const HOST = createHash('sha1').update(os.hostname()).digest('hex').slice(0, 6);
+export const HOST = sha1Hex(os.hostname()).slice(0, 6);
 const OWNER_ID = /^h([0-9a-f]{6})p(\d+)r[a-z0-9]+$/;
 
 /** A writer id that says which host and process wrote a journal: `h<host>p<pid>r<random>`. */
 export function newWriterId(): string {
-  return `h${HOST}p${process.pid}r${randomBytes(4).toString('hex')}`;
+  return `h${HOST}p${process.pid}r${randomHex8()}`;
 }
 
 export class LockedError extends Error {
@@ -263,7 +263,7 @@ async function takeOver(lockDir: string, line: string, dead: { ino: number; owne
   try {
     const stat = await orNull(call<fs.Stats>((cb) => fs.lstat(lockDir, cb)), 'ENOENT');
     if (!stat || stat.ino !== dead.ino || (await readOwnerText(lockDir)) !== dead.ownerText) return 'retry';
-    const temp = path.join(lockDir, `owner.tmp-${randomBytes(4).toString('hex')}`);
+    const temp = path.join(lockDir, `owner.tmp-${randomHex8()}`);
     await call((cb) => fs.writeFile(temp, line, { flag: 'wx', mode: 0o600 }, cb));
     await call((cb) => fs.rename(temp, ownerFile(lockDir), cb));
     return 'taken';
@@ -315,7 +315,7 @@ export async function releaseLock(lockDir: string): Promise<void> {
   } catch (error) {
     if (codeOf(error) !== 'ENOTEMPTY' && codeOf(error) !== 'EEXIST') return;
     // A taker's guard or a dead owner's temp inside: move the folder away whole, then remove it.
-    const away = `${lockDir}.released-${randomBytes(4).toString('hex')}`;
+    const away = `${lockDir}.released-${randomHex8()}`;
     await call((cb) => fs.rename(lockDir, away, cb)).catch(() => undefined);
     await call((cb) => fs.rm(away, { recursive: true, force: true }, cb)).catch(() => undefined);
   }

@@ -266,13 +266,16 @@ describe('dist/hook.js and dist/cli.js as the hooks run them', () => {
       const dir = tempDir();
       const loaded = path.join(tempDir(), 'loaded.json');
       const preload = path.join(tempDir(), 'preload.js');
-      fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${stringify(loaded)}, JSON.stringify(Object.keys(require.cache))));`);
+      // Node's own modules are not in require.cache: its load list names them (node:crypto alone
+      // cost a hook 6 ms to load, for one hash: core/hostTag.ts).
+      fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${stringify(loaded)}, JSON.stringify([...Object.keys(require.cache), ...process.moduleLoadList])));`);
       const result = run(script, ['push', 'claude-code', '--from', 'claude-hook', '--dir', dir], payload(), {}, ['-r', preload]);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stdout, '');
       assert.equal(result.stderr, '');
       const modules = JSON.parse(fs.readFileSync(loaded, 'utf8')) as string[];
       assert.ok(!modules.some((m) => ['cli-full.js', 'core.js'].includes(path.basename(m))), `${path.basename(script)} loaded ${modules.join(', ')}`);
+      assert.ok(!modules.includes('NativeModule crypto'), `${path.basename(script)} loaded node:crypto`);
       const doc = show(dir);
       assert.equal(doc.entries.length, 1);
       assert.equal(doc.entries[0].context.session_id, 's-hook-test');
