@@ -186,7 +186,7 @@ async function runHookCall(call: HookCall, startedAt: number): Promise<void> {
   }).catch(() => undefined);
   let compactionDue: boolean;
   try {
-    ({ compactionDue } = await appendSharedEntry(dir, agent, line, { startedAt: now, deadlineAt: startedAt + HOOK_DEADLINE_MS - 250 }));
+    ({ compactionDue } = await appendSharedEntry(dir, agent, line, { startedAt: now, deadlineAt: startedAt + HOOK_DEADLINE_MS - 250, folderChecked: true }));
   } catch (error) {
     if (error instanceof LockedError) throw new Error(`${agent}: another process keeps the buffer locked (${error.message}); try again`, { cause: error });
     throw new Error(notBufferedMessage(describeFsError(error, `Cannot write the ${agent} buffer in ${dir}`)), { cause: error });

@@ -33,16 +33,20 @@ function refuse(dir: string, why: string): BufferError {
  */
 export async function checkBufferFolder(dir: string, notice?: (message: string) => void, uid = process.getuid?.()): Promise<void> {
   if (uid === undefined) return;
-  const stat = await call<fs.Stats>((cb) => fs.stat(dir, cb)).catch((error: Errno) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
-    throw error;
-  });
+  // Both at once: a hook waits for every round trip to the thread pool.
+  const [stat, link] = await Promise.all([
+    call<fs.Stats>((cb) => fs.stat(dir, cb)).catch((error: Errno) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+      throw error;
+    }),
+    call<fs.Stats>((cb) => fs.lstat(dir, cb)).catch(() => null),
+  ]);
   if (!stat || !stat.isDirectory()) return; // missing: created 0700; not a folder: the write says so
   if (stat.uid !== uid) throw refuse(dir, `belongs to another user (uid ${stat.uid})`);
   // A link to our folder, but one someone else made (in a shared folder such as /tmp), can be
-  // pointed elsewhere by them at any time.
-  const link = await call<fs.Stats>((cb) => fs.lstat(dir, cb));
-  if (link.isSymbolicLink() && link.uid !== uid && link.uid !== 0) throw refuse(dir, `is a symbolic link made by another user (uid ${link.uid})`);
+  // pointed elsewhere by them at any time. (A link that went away between the two calls: the
+  // folder it named is checked above, and the write opens nothing through links.)
+  if (link?.isSymbolicLink() && link.uid !== uid && link.uid !== 0) throw refuse(dir, `is a symbolic link made by another user (uid ${link.uid})`);
   if ((stat.mode & 0o022) === 0) return;
   const who = (stat.mode & 0o002) !== 0 ? 'anyone' : 'its group';
   try {

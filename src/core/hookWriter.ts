@@ -171,7 +171,10 @@ async function appendLocked(
   const fd = await openSettingAsideUnsafe(file, agentType, () => openFdNoFollow(file, 'append'));
   try {
     const { size } = await call<fs.Stats>((cb) => fs.fstat(fd, cb));
-    const started = size === 0 ? Date.parse(startedAt) : await journalStartedAt(file);
+    // The header is read while the lines are written (a hook waits for every round trip). It
+    // only says how old the journal is, for the compaction policy: unreadable, it is unknown,
+    // and the append stands.
+    const started = size === 0 ? Promise.resolve(Date.parse(startedAt)) : journalStartedAt(file).catch(() => undefined);
     // A crash may have left a torn line: a newline first keeps it from swallowing ours.
     const data = Buffer.from((size === 0 ? headerLine(agentType, startedAt) + '\n' : '\n') + lines.map((line) => line + '\n').join(''));
     try {
@@ -179,10 +182,11 @@ async function appendLocked(
       await call((cb) => fs.fdatasync(fd, cb));
       if (size === 0) await fsyncDir(dir);
     } catch (error) {
+      await started;
       await undoAppend(fd, size, lines);
       throw error;
     }
-    return { journalBytes: size + data.length, journalStartedAt: started };
+    return { journalBytes: size + data.length, journalStartedAt: await started };
   } finally {
     await call((cb) => fs.close(fd, cb)).catch(() => undefined);
   }
@@ -200,6 +204,8 @@ export interface SharedAppendOptions {
   deadlineAt: number;
   /** Told once when the buffer folder was open to others and was made owner-only (folderSafety.ts). */
   notice?: (message: string) => void;
+  /** The caller has just checked the folder (checkBufferFolder), in this process. */
+  folderChecked?: boolean;
 }
 
 /**
@@ -218,16 +224,19 @@ export async function appendSharedEntries(
   dir: string, agentType: string, lines: readonly string[], opts: SharedAppendOptions,
 ): Promise<SharedAppendResult> {
   const lockDir = path.join(dir, `${agentType}.json.lock`);
-  await checkBufferFolder(dir, opts.notice);
+  if (!opts.folderChecked) await checkBufferFolder(dir, opts.notice);
   await acquireLockDir(lockDir, dir, opts.deadlineAt);
   let appended: Awaited<ReturnType<typeof appendLocked>>;
+  let snapshotStat: Promise<fs.Stats | null> | undefined;
   try {
     appended = await appendLocked(dir, agentType, opts.startedAt, lines);
+    // The snapshot's size, for the policy, read while the lock is released.
+    snapshotStat = call<fs.Stats>((cb) => fs.lstat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
   } finally {
     await releaseLockDir(lockDir);
   }
   const { journalBytes, journalStartedAt: started } = appended;
-  const snapshot = await call<fs.Stats>((cb) => fs.lstat(path.join(dir, `${agentType}.json`), cb)).catch(() => null);
+  const snapshot = await snapshotStat;
   const due = compactionDue({
     uncompactedBytes: journalBytes, oldestAgeMs: started === undefined ? undefined : Date.now() - started, snapshotBytes: snapshot?.size ?? 0,
   });
