@@ -3,6 +3,7 @@
 // a whole rewrite writes; the bytes it keeps must be the file's own, exactly; and it must never
 // append to a file it no longer holds (replaced meanwhile by another writer, the crate).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -111,6 +112,38 @@ describe('appending compaction', () => {
     const ids = parsed.entries.map((e) => e.id ?? e.timestamp);
     for (const entry of theirs.entries) assert.ok(ids.includes(entry.id ?? entry.timestamp), `the crate's entry of ${entry.timestamp} is missing`);
     assert.ok(ids.includes('entry-3'));
+  });
+
+  // The file's size, mtime and inode say whether it is the one held; the bytes the append keeps
+  // are checked too (store.ts, laidOutAsHeld), for a file changed in place within the same
+  // mtime. GNU touch sets the mtime back to the nanosecond (Node's utimes cannot).
+  it('checks the kept bytes too: a file changed in place under the same size, mtime and inode is rewritten, not appended to', { skip: process.platform !== 'linux' }, async () => {
+    const dir = tempDir();
+    const said: string[] = [];
+    const log = { info: (m: string) => said.push(m), warn: (m: string) => said.push(m), error: (m: string) => said.push(m) };
+    const buffer = new PersistentBuffer({ dir, flushIntervalMs: 0, compactMinBytes: 1e12, log });
+    for (let i = 0; i < 3; i++) await add(buffer, i);
+    await buffer.flush(AGENT, { compact: true });
+    const file = path.join(dir, `${AGENT}.json`);
+    const held = fs.statSync(file, { bigint: true });
+    const text = snapshotOf(dir);
+    const started = parseSnapshot(text).startedAt!;
+    const changed = text.replace(`"started_at": "${started}"`, `"started_at": "${started.replace(/^\d{4}/, '1999')}"`);
+    assert.notEqual(changed, text);
+    const fd = fs.openSync(file, 'r+');
+    fs.writeSync(fd, changed, 0);
+    fs.closeSync(fd);
+    const ns = held.mtimeNs;
+    execFileSync('touch', ['-m', '-d', `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`, file]);
+    const now = fs.statSync(file, { bigint: true });
+    assert.deepEqual([now.size, now.mtimeNs, now.ino], [held.size, held.mtimeNs, held.ino], 'the change in place did not keep the signature');
+    await add(buffer, 3);
+    await buffer.flush(AGENT, { compact: true });
+    await buffer.dispose();
+    assert.deepEqual(said.filter((m) => m.includes('compacted')).map((m) => /(\d+) appended/.exec(m)?.[1] ?? 'whole'), ['whole', 'whole']);
+    const parsed = parseSnapshot(snapshotOf(dir));
+    assert.equal(parsed.startedAt, started, 'the append kept bytes it did not write');
+    assert.deepEqual(parsed.entries.map((e) => e.id), ['entry-0', 'entry-1', 'entry-2', 'entry-3']);
   });
 
   it('rewrites the whole file when its head changes: an orphan journal started earlier', async () => {
