@@ -137,14 +137,13 @@ export class ParseCache {
     return held !== undefined && held.value === value ? held.signature : undefined;
   }
 
-  /** Records what was just written to `file` (its stat as written, when known), so the next read does not parse it again. */
-  async put(file: string, value: unknown, written?: { size: number; mtimeMs: number; ino: number }): Promise<void> {
-    if (written) {
-      this.items.set(file, { signature: signatureOf(written), value });
-      return;
-    }
-    const stat = await fs.stat(file).catch(() => null);
-    if (stat) this.items.set(file, { signature: signatureOf(stat), value });
+  /**
+   * Records what was just written to `file`, with the stat taken on the written file's own
+   * handle (a stat of the name could already be another writer's file), so the next read does
+   * not parse it again.
+   */
+  put(file: string, value: unknown, written: { size: number; mtimeMs: number; ino: number }): void {
+    this.items.set(file, { signature: signatureOf(written), value });
   }
 
   retainOnly(files: ReadonlySet<string>): void {
@@ -412,7 +411,8 @@ export async function compact(options: CompactOptions): Promise<CompactResult> {
       startedAt: started_at, lastFlush: last_flush, agentType: agent_type, entries: written, extra, problems: [], damaged: false,
       keys: await keysSliced(written, slicer), ...(layout ? { layout } : {}),
     };
-    await options.cache?.put(snapshotPath, parsed, writtenStat);
+    // Every write reports its stat (replaceFileNoFollow's onWritten); without one, the next read parses.
+    if (writtenStat) options.cache?.put(snapshotPath, parsed, writtenStat);
     if (!result.archive) await retireJournals();
     return result;
   });
