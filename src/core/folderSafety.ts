@@ -33,13 +33,14 @@ function refuse(dir: string, why: string): BufferError {
  */
 export async function checkBufferFolder(dir: string, notice?: (message: string) => void, uid = process.getuid?.()): Promise<void> {
   if (uid === undefined) return;
+  const missing = (error: Errno) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+    throw error;
+  };
   // Both at once: a hook waits for every round trip to the thread pool.
   const [stat, link] = await Promise.all([
-    call<fs.Stats>((cb) => fs.stat(dir, cb)).catch((error: Errno) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
-      throw error;
-    }),
-    call<fs.Stats>((cb) => fs.lstat(dir, cb)).catch(() => null),
+    call<fs.Stats>((cb) => fs.stat(dir, cb)).catch(missing),
+    call<fs.Stats>((cb) => fs.lstat(dir, cb)).catch(missing),
   ]);
   if (!stat || !stat.isDirectory()) return; // missing: created 0700; not a folder: the write says so
   if (stat.uid !== uid) throw refuse(dir, `belongs to another user (uid ${stat.uid})`);
