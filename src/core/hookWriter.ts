@@ -21,6 +21,7 @@ import { acquireLock, LockedError, releaseLock } from './ownedLock';
 import { checkBufferFolder } from './folderSafety';
 import { openFdNoFollow, openSettingAsideUnsafe } from './safeOpen';
 import type { SessionContext } from './schema';
+import { randomHex } from './hostTag';
 
 // ---------------------------------------------------------------------------------------------
 // Completion: the crate's rules (crateSchema.ts, a leaf module: no zod to load).
@@ -54,8 +55,7 @@ export const MAX_ENTRY_BYTES = 5 * 1024 * 1024;
 
 /** A time-ordered prefix and 48 random bits, like the core's ids (Math.random: no crypto to load). */
 export function newHookEntryId(): string {
-  const random = (bits: number) => Math.floor(Math.random() * 2 ** bits).toString(16).padStart(bits / 4, '0');
-  return `${Date.now().toString(36)}-${random(24)}${random(24)}`;
+  return `${Date.now().toString(36)}-${randomHex(6)}${randomHex(6)}`;
 }
 
 /**

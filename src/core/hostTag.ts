@@ -45,9 +45,9 @@ export function sha1Hex(text: string): string {
 }
 
 /**
- * 8 hex digits from Math.random, which V8 seeds from the system's entropy in every process:
- * enough to keep apart two names made by processes that share a pid's lifetime or a folder.
+ * `digits` hex digits (at most 8) from Math.random, which V8 seeds from the system's entropy in
+ * every process: enough to keep apart names and ids made by different processes.
  */
-export function randomHex8(): string {
-  return (Math.floor(Math.random() * 2 ** 32) >>> 0).toString(16).padStart(8, '0');
+export function randomHex(digits: number): string {
+  return Math.floor(Math.random() * 2 ** (digits * 4)).toString(16).padStart(digits, '0');
 }

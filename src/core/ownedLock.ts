@@ -26,7 +26,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomHex8, sha1Hex } from './hostTag';
+import { randomHex, sha1Hex } from './hostTag';
 
 /** A lock whose mtime is this old, and whose owner cannot be checked by pid, is stale. */
 export const STALE_MS = 10_000;
@@ -40,7 +40,7 @@ const OWNER_ID = /^h([0-9a-f]{6})p(\d+)r[a-z0-9]+$/;
 
 /** A writer id that says which host and process wrote a journal: `h<host>p<pid>r<random>`. */
 export function newWriterId(): string {
-  return `h${HOST}p${process.pid}r${randomHex8()}`;
+  return `h${HOST}p${process.pid}r${randomHex(8)}`;
 }
 
 export class LockedError extends Error {
@@ -263,7 +263,7 @@ async function takeOver(lockDir: string, line: string, dead: { ino: number; owne
   try {
     const stat = await orNull(call<fs.Stats>((cb) => fs.lstat(lockDir, cb)), 'ENOENT');
     if (!stat || stat.ino !== dead.ino || (await readOwnerText(lockDir)) !== dead.ownerText) return 'retry';
-    const temp = path.join(lockDir, `owner.tmp-${randomHex8()}`);
+    const temp = path.join(lockDir, `owner.tmp-${randomHex(8)}`);
     await call((cb) => fs.writeFile(temp, line, { flag: 'wx', mode: 0o600 }, cb));
     await call((cb) => fs.rename(temp, ownerFile(lockDir), cb));
     return 'taken';
@@ -315,7 +315,7 @@ export async function releaseLock(lockDir: string): Promise<void> {
   } catch (error) {
     if (codeOf(error) !== 'ENOTEMPTY' && codeOf(error) !== 'EEXIST') return;
     // A taker's guard or a dead owner's temp inside: move the folder away whole, then remove it.
-    const away = `${lockDir}.released-${randomHex8()}`;
+    const away = `${lockDir}.released-${randomHex(8)}`;
     await call((cb) => fs.rename(lockDir, away, cb)).catch(() => undefined);
     await call((cb) => fs.rm(away, { recursive: true, force: true }, cb)).catch(() => undefined);
   }

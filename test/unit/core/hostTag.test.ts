@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import { describe, it } from 'node:test';
-import { randomHex8, sha1Hex } from '../../../src/core/hostTag';
+import { randomHex, sha1Hex } from '../../../src/core/hostTag';
 import { HOST, newWriterId } from '../../../src/core/ownedLock';
 
 const nodeSha1 = (text: string) => createHash('sha1').update(text).digest('hex');
@@ -34,7 +34,7 @@ describe('host tag', () => {
   it('random suffixes are 8 hex digits and do not repeat', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 10_000; i++) {
-      const hex = randomHex8();
+      const hex = randomHex(8);
       assert.match(hex, /^[0-9a-f]{8}$/);
       seen.add(hex);
     }
