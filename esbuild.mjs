@@ -23,9 +23,9 @@ const common = {
  * The hook bundle needs the agents' mappings from the registry, not their installers (settings
  * files, TOML, diffs: tens of KB per agent, and fs/promises). Each `src/agents/<agent>/index.ts`
  * imports its `./installer` only to set `hooks`, and its `./sessionReader` only to set
- * `sessions` (for `nexus-buffer import`), which the hook path never reads: in dist/hook.js
+ * `sessions` (for `nexus-buffer import`), which the hook path never reads: in the hook bundle
  * those imports give an empty module (so `hooks` and `sessions` are undefined there). An index.ts
- * that called its installer while loading would make dist/hook.js fail at once, in every test
+ * that called its installer while loading would make the hook bundle fail at once, in every test
  * of the hooks.
  */
 const withoutInstallers = {
@@ -38,15 +38,15 @@ const withoutInstallers = {
 };
 
 // The command line is three bundles, so that an agent's hook loads only what one event needs:
-// dist/cli.js (the `bin`: a few lines that pick one of the others), dist/hook.js (the hooks'
-// `push --from`, lean: no compaction, no installer) and dist/cli-full.js (every
-// command). The installers point the hooks at dist/hook.js; dist/cli.js sends hooks there too.
+// dist/cli.js (the `bin`: a few lines that pick one of the others, and what installed hooks
+// run), dist/hook.js (the hooks' `push --from`, lean: no compaction, no installer; its code is
+// dist/hook-body.js, which dist/hook.js loads) and dist/cli-full.js (every command).
 //
 // dist/extension.js and dist/cli-full.js share most of their code (the core, the agents'
 // mappings and installers), and much of it is in dist/hook.js too. So that the .vsix carries
 // each module once, a shared module is bundled in one place and taken from there:
-//  - dist/hook.js, still one file that loads nothing else, also exports (as `exports.<id>`,
-//    its namespace object) each of its modules that the extension or the full command line
+//  - the hook bundle (dist/hook-body.js, which loads nothing else; taken as dist/hook.js)
+//    also exports (as `exports.<id>`, its namespace object) each of its modules that the extension or the full command line
 //    imports, but those whose copy differs there (an agent's index.ts without its installer, and
 //    what imports one: the registry);
 //  - dist/core.js exports the other modules both the extension and the full command line import;
@@ -60,7 +60,7 @@ const withoutInstallers = {
 // module shared, or that module runs twice, once in each copy.)
 const extensionBuild = { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] };
 const cliFullBuild = { ...common, entryPoints: ['src/cliFull.ts'], outfile: 'dist/cli-full.js' };
-const hookBuild = { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook.js', metafile: true, plugins: [withoutInstallers] };
+const hookBuild = { ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook-body.js', metafile: true, plugins: [withoutInstallers] };
 const HOOK_BUNDLE = 'hook.js';
 const CORE_BUNDLE = 'core.js';
 
@@ -125,6 +125,9 @@ const builds = [
   { ...extensionBuild, plugins: [fromSharedBundles(from)] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...hookBuild, entryPoints: undefined, ...exportingEntry(taken(HOOK_BUNDLE), 'src/hook-bundle.ts', hookBuild.entryPoints[0]) },
+  // dist/hook.js: what the others require for the hook bundle's modules, a few lines that load
+  // dist/hook-body.js (from a code cache in a hook process: src/hookLoader.ts).
+  { ...common, entryPoints: ['src/hookLoader.ts'], outfile: `dist/${HOOK_BUNDLE}` },
   { ...cliFullBuild, plugins: [fromSharedBundles(from)] },
   { ...common, ...exportingEntry(taken(CORE_BUNDLE), 'src/core-bundle.ts'), outfile: `dist/${CORE_BUNDLE}`, plugins: [fromSharedBundles(new Map(taken(HOOK_BUNDLE).map((f) => [f, HOOK_BUNDLE])))] },
   // Compactions of the extension's buffer run on a worker thread (src/core/compactionClient.ts):
@@ -142,7 +145,7 @@ const NOT_ON_THE_HOOK_PATH = [
 function checkHookBundle(result) {
   const inputs = Object.keys(result.metafile?.inputs ?? {});
   const heavy = inputs.filter((input) => NOT_ON_THE_HOOK_PATH.some((re) => re.test(input)));
-  if (heavy.length) throw new Error(`dist/hook.js must stay lean, but it bundles ${heavy.join(', ')} (import type, or leave it to dist/cli-full.js)`);
+  if (heavy.length) throw new Error(`dist/hook-body.js must stay lean, but it bundles ${heavy.join(', ')} (import type, or leave it to dist/cli-full.js)`);
 }
 
 if (watch) {

@@ -29,7 +29,7 @@ export function buildProductionBundles(root: string): BundleBuild {
 }
 
 export function bundleFigure(build: BundleBuild): FigureResult {
-  const files = ['extension.js', 'cli.js', 'hook.js', 'cli-full.js', 'core.js', 'compactionWorker.js'];
+  const files = ['extension.js', 'cli.js', 'hook.js', 'hook-body.js', 'cli-full.js', 'core.js', 'compactionWorker.js'];
   const sizes: Record<string, { bytes: number; gzip: number }> = {};
   const rows: string[][] = [];
   for (const name of files) {

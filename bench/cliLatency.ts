@@ -58,7 +58,7 @@ const seriesJson = (s: Series) => ({ p50Ms: round(s.p50, 1), p99Ms: round(s.p99,
 
 /** Why the bundles cannot be measured yet, or undefined when they look ready. */
 function notReady(dist: string): string | undefined {
-  for (const name of ['cli.js', 'hook.js', 'cli-full.js']) {
+  for (const name of ['cli.js', 'hook.js', 'hook-body.js', 'cli-full.js']) {
     if (!existsSync(path.join(dist, name))) return `${path.join(dist, name)} does not exist (run npm run build)`;
   }
   return undefined;
@@ -268,7 +268,7 @@ export async function cliFigure(opts: { quick: boolean; root: string; production
     notes: [
       'a realistic PostToolUse input (an Edit, a Bash run; ~2 KB) on stdin, into a temp --dir: the shared journal appended under the agent lock, fsynced, then exit.',
       'the commands run in turn (node, hook, cli, production hook, node, …) after one warm-up run each; every event is checked to be buffered.',
-      `bundle sizes: ${['cli.js', 'hook.js', 'cli-full.js'].map((name) => `${name} ${formatBytes(statSync(path.join(dist, name)).size)}${prod ? ` (production ${formatBytes(statSync(path.join(opts.productionDist!, name)).size)})` : ''}`).join(', ')}; a hook loads cli.js (or not) and hook.js only.`,
+      `bundle sizes: ${['cli.js', 'hook.js', 'hook-body.js', 'cli-full.js'].map((name) => `${name} ${formatBytes(statSync(path.join(dist, name)).size)}${prod ? ` (production ${formatBytes(statSync(path.join(opts.productionDist!, name)).size)})` : ''}`).join(', ')}; a hook loads cli.js (or not), hook.js and hook-body.js (on Node 20 from a V8 code cache, src/compileCache.ts) only.`,
       ...[viaCli, ...(prod ? [prod] : [])].filter((s) => s.problem).map((s) => `${s.label}: ${s.problem}`),
     ],
   };

@@ -1,4 +1,4 @@
-// Entry point of dist/hook.js: `push [AGENT] --from <source>` as the agents' hooks run it, on
+// The hook bundle, dist/hook-body.js (loaded by dist/hook.js: hookLoader.ts): `push [AGENT] --from <source>` as the agents' hooks run it, on
 // the lean path. An agent waits for every hook call (Claude Code twice per tool call), so this
 // bundle holds only what one event needs: the argument check, the sources' mappings (the
 // registry), a hand-written completion of the entry and the shared-journal append
@@ -224,9 +224,10 @@ export function runHookProcess(argv: string[]): boolean {
   return true;
 }
 
-// Run as the hook's script (`node dist/hook.js push … --from …`); dist/cli.js calls
-// runHookProcess itself.
-if (require.main === module) {
-  const argv = process.argv.slice(2);
+/** The command line's process (dist/cli.js, dist/hook.js): a hook on the lean path, or else the full command line. */
+export function runAsScript(argv: string[]): void {
   if (!runHookProcess(argv)) fullCli().main(argv);
 }
+
+// dist/hook.js (src/hookLoader.ts) loads this bundle and calls runAsScript; run directly too.
+if (require.main === module) runAsScript(process.argv.slice(2));

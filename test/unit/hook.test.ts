@@ -1,5 +1,6 @@
-// The lean hook path: dist/hook.js (src/hook.ts) and its writer (src/core/hookWriter.ts) must do
-// exactly what `push --from` through the core does, without loading the core: the same entry
+// The lean hook path: dist/hook.js (src/hookLoader.ts, which loads dist/hook-body.js, src/hook.ts)
+// and its writer (src/core/hookWriter.ts) must do exactly what `push --from` through the core
+// does, without loading the core: the same entry
 // (the hand-written completion against zod), the same lock (core/ownedLock.ts), the same
 // journal, the guest rules, and the compaction the core does after a shared append.
 import assert from 'node:assert/strict';
@@ -254,11 +255,13 @@ function show(dir: string): any {
 describe('dist/hook.js and dist/cli.js as the hooks run them', () => {
   it('are built, and the hook bundle holds neither the core\'s compaction nor an installer', () => {
     assert.ok(fs.existsSync(HOOK) && fs.existsSync(CLI), 'run npm run build first');
-    const text = fs.readFileSync(HOOK, 'utf8');
+    const text = fs.readFileSync(path.join(ROOT, 'dist', 'hook-body.js'), 'utf8');
+    assert.ok(text.includes('runHookProcess'), 'dist/hook-body.js is the hook bundle');
     for (const heavy of ['src/core/store.ts', 'src/core/schema.ts', 'installer.ts']) {
       assert.ok(!text.includes(heavy), `dist/hook.js bundles ${heavy}`);
     }
     assert.ok(fs.statSync(CLI).size < 8 * 1024, 'dist/cli.js is meant to be a few lines');
+    assert.ok(fs.statSync(HOOK).size < 8 * 1024, 'dist/hook.js is meant to be a few lines (it loads dist/hook-body.js)');
   });
 
   it('buffer an event silently, exit 0, and load nothing of the full command line', () => {
