@@ -165,7 +165,11 @@ type Check = (value: unknown, path: string, depth: number, c: Completion) => unk
 interface Completion {
   /** Whether completion had to fill something in (then the input as written was not complete). */
   filled: boolean;
-  /** Reading what a writer (the crate) put on disk, rather than taking a new entry. */
+  /**
+   * Reading what a writer (the crate) put on disk, rather than taking a new entry. The value is
+   * then JSON.parse's, the reader's alone: its objects and arrays are checked in place and kept
+   * rather than copied (copying every object of a recovery was a quarter of its garbage).
+   */
   reading: boolean;
   /**
    * Whether to build the path of every value as it goes (`context.files[0].action`). A first
@@ -223,6 +227,15 @@ const withDefault = (check: Check, fallback: () => unknown): Check => (v, path, 
 
 const arrayOf = (item: Check): Check => withDefault((v, path, depth, c) => {
   if (!Array.isArray(v)) throw new CrateRuleError(path, 'must be an array');
+  if (c.reading) {
+    // JSON.parse's own array (packed): checked in place (Completion.reading).
+    for (let i = 0; i < v.length; i++) {
+      const was: unknown = v[i];
+      const now = item(was, c.paths ? `${path}[${i}]` : '', depth + 1, c);
+      if (now !== was) v[i] = now;
+    }
+    return v;
+  }
   // A packed copy of the exact length, checked in place: `new Array(length)` is holey, which
   // sends JSON.stringify down its slow path (a lookup per element), and push() over-allocates.
   // (A hole reads as undefined, which no item check takes.)
@@ -264,9 +277,20 @@ function literalBuilder(keys: readonly string[], takesDefaults: boolean): Builde
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length && startsWith(a, b);
+}
+
+/** `a` begins with the keys of `b`, in order. */
+function startsWith(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length < b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** An unknown key's value: any JSON the crate can read (kept as it is). */
+function checkUnknown(v: Record<string, unknown>, key: string, path: string, depth: number, c: Completion): void {
+  if (!isWellFormed(key)) throw new CrateRuleError(path, `a key ${LONE_SURROGATE_RULE}`);
+  checkJson(v[key], c.paths ? at(path, key) : '', depth, c.paths);
 }
 
 /**
@@ -281,17 +305,26 @@ function object(shape: Record<string, Check>, takesDefaults = false): Check {
   return (v, path, depth, c) => {
     if (!isPlainObject(v)) throw new CrateRuleError(path, v === MISSING ? 'is required (an object)' : 'must be an object');
     if (depth > MAX_ENTRY_DEPTH) throw new CrateRuleError(path, `nested too deep (at most ${MAX_ENTRY_DEPTH} levels in an entry)`);
-    const out = build(v, path, depth + 1, c, checks, takesDefaults ? c.defaults : undefined);
     const own = Object.keys(v);
+    // Read from a file and laid out as every writer lays it out (the known keys in order, then
+    // any others): checked in place and kept (Completion.reading).
+    if (c.reading && startsWith(own, keys)) {
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]; // never __proto__ (literalBuilder refuses it)
+        const was = v[key];
+        const now = checks[i](was, nameOf(path, key, c), depth + 1, c);
+        if (now !== was) v[key] = now;
+      }
+      for (let i = keys.length; i < own.length; i++) checkUnknown(v, own[i], path, depth + 1, c);
+      return v;
+    }
+    const out = build(v, path, depth + 1, c, checks, takesDefaults ? c.defaults : undefined);
     // The usual case, the known keys and no others, in order: nothing more to look at.
     if (sameKeys(own, keys)) return out;
     for (const key of own) {
-      if (known.has(key)) continue;
-      const value = v[key];
-      if (value === undefined) continue;
-      if (!isWellFormed(key)) throw new CrateRuleError(path, `a key ${LONE_SURROGATE_RULE}`);
-      checkJson(value, c.paths ? at(path, key) : '', depth + 1, c.paths);
-      put(out, key, value);
+      if (known.has(key) || v[key] === undefined) continue;
+      checkUnknown(v, key, path, depth + 1, c);
+      put(out, key, v[key]);
     }
     return out;
   };
@@ -300,6 +333,7 @@ function object(shape: Record<string, Check>, takesDefaults = false): Check {
 const custom: Check = withDefault((v, path, depth, c) => {
   if (!isPlainObject(v)) throw new CrateRuleError(path, 'must be an object');
   checkJson(v, path, depth, c.paths);
+  if (c.reading) return v;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(v)) put(out, key, v[key]);
   return out;
@@ -371,8 +405,10 @@ export function crateContext(input: unknown, path = 'context', defaults?: Readon
 }
 
 /**
- * Completes and checks a BufferEntry read from a file. `complete` is false when something had to
- * be filled in (the entry as written is then not what the crate reads, and must be rewritten).
+ * Completes and checks a BufferEntry read from a file: `input` is JSON.parse's, and what of it
+ * needs no completion is returned as it is, not copied (Completion.reading). `complete` is false
+ * when something had to be filled in (the entry as written is then not what the crate reads, and
+ * must be rewritten).
  * Our own `id` stays among the unknown keys, last as we write it.
  */
 export function crateEntry(input: unknown, path = 'entry'): { entry: Record<string, unknown>; complete: boolean } {

@@ -91,6 +91,34 @@ describe("the crate's walk names where a problem is, though it builds no paths o
     assert.equal(Object.keys(out)[0], 'agent_type');
   });
 
+  it('reading: an entry laid out as written is checked in place and kept, not copied; any other layout is put in order', () => {
+    const full = completeContext({ ...base, files: [{ path: 'a', action: 'read', timestamp: at }], custom: { k: [1] } }, { agentType: 'a' });
+    const text = JSON.stringify({ timestamp: at, context_type: 't', context: { ...full, later: { x: 1 } }, id: 'e1' });
+    const parsed = JSON.parse(text) as { context: { files: unknown[]; custom: unknown } };
+    const { entry, complete } = crateEntry(parsed);
+    assert.equal(complete, true);
+    assert.equal(entry, parsed, 'the parsed entry itself');
+    assert.equal(entry.context, parsed.context);
+    assert.equal((entry.context as typeof parsed.context).files[0], parsed.context.files[0]);
+    assert.equal(JSON.stringify(entry), text, 'unchanged');
+    // Known keys out of order, and an item that needs completing: a copy in the crate's order.
+    const shuffled = JSON.parse(`{"context_type":"t","timestamp":"${at}","context":${JSON.stringify({ ...full, files: [{ path: 'a', action: 'read', timestamp: at }] })}}`) as Record<string, unknown>;
+    const read = crateEntry(shuffled);
+    assert.notEqual(read.entry, shuffled);
+    assert.deepEqual(Object.keys(read.entry), ['timestamp', 'context_type', 'context']);
+    assert.equal(read.complete, false, 'lines_added and lines_removed were filled in');
+    assert.deepEqual((read.entry.context as typeof full).files[0], { path: 'a', action: 'read', lines_added: null, lines_removed: null, timestamp: at });
+    // In place, the rules still hold, deep in an array and among unknown keys.
+    const bad = (mutate: (e: any) => void) => {
+      const e = JSON.parse(text);
+      mutate(e);
+      return () => crateEntry(e);
+    };
+    assert.throws(bad((e) => (e.context.files[0].action = 'moved')), { message: 'entry.context.files[0].action: must be one of created, modified, deleted, read' });
+    assert.throws(bad((e) => (e.context.later = { x: '\ud800' })), /entry\.context\.later\.x: holds an unpaired UTF-16 surrogate/);
+    assert.throws(bad((e) => (e.context.custom = [])), { message: 'entry.context.custom: must be an object' });
+  });
+
   it('says whether reading had to fill something in', () => {
     const full = completeContext({ ...base }, { agentType: 'a' });
     assert.equal(crateEntry({ timestamp: at, context_type: 't', context: full }).complete, true);
