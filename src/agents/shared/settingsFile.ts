@@ -8,6 +8,7 @@
 // - A symbolic link (dotfile managers link settings files) is written through, not replaced.
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { randomHex } from '../../core/hostTag';
 import type { HooksChangeResult, HooksPlan } from '../types';
 import { isObject, type Json } from './payload';
 
@@ -150,7 +151,7 @@ async function backup(file: string, now: Date): Promise<string> {
 }
 
 async function writeAtomic(file: string, text: string, mode: number): Promise<void> {
-  const tmp = `${file}.nexus-buffer-tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = `${file}.nexus-buffer-tmp-${process.pid}-${randomHex(8)}`;
   const handle = await fsp.open(tmp, 'wx', mode);
   try {
     await handle.writeFile(text, 'utf8');
