@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodeModule from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { tempDir } from './core/helpers';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DIST = path.join(ROOT, 'dist');
 // Node 22.1 and later have their own cache: the loader hands the bundle to it instead.
 const NODE_HAS_ITS_OWN = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-const temps: string[] = [];
-after(() => {
-  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nexus-code-cache-test-'));
-  temps.push(dir);
-  return dir;
-}
 
 /** A copy of the bundles (so a test may change one) and a temp folder of its own for the cache. */
 function install(): { dist: string; tmp: string; cacheDir: string; buffers: string } {
