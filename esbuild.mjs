@@ -46,9 +46,9 @@ const withoutInstallers = {
 // mappings and installers), and much of it is in dist/hook.js too. So that the .vsix carries
 // each module once, a shared module is bundled in one place and taken from there:
 //  - the hook bundle (dist/hook-body.js, which loads nothing else; taken as dist/hook.js)
-//    also exports (as `exports.<id>`, its namespace object) each of its modules that the extension or the full command line
-//    imports, but those whose copy differs there (an agent's index.ts without its installer, and
-//    what imports one: the registry);
+//    also exports (as `exports.<id>`, its namespace object) each of its modules that the
+//    extension or the full command line imports, but those whose copy differs there (an agent's
+//    index.ts without its installer, and what imports one: the registry);
 //  - dist/core.js exports the other modules both the extension and the full command line import;
 //  - in dist/extension.js, dist/cli-full.js and dist/core.js an import of such a module becomes
 //    `require("./hook.js").<id>` or `require("./core.js").<id>`.

@@ -1,7 +1,8 @@
-// The hook bundle, dist/hook-body.js (loaded by dist/hook.js: hookLoader.ts): `push [AGENT] --from <source>` as the agents' hooks run it, on
-// the lean path. An agent waits for every hook call (Claude Code twice per tool call), so this
-// bundle holds only what one event needs: the argument check, the sources' mappings (the
-// registry), a hand-written completion of the entry and the shared-journal append
+// The hook bundle, dist/hook-body.js (loaded by dist/hook.js: hookLoader.ts): `push [AGENT]
+// --from <source>` as the agents' hooks run it, on the lean path. An agent waits for every hook
+// call (Claude Code twice per tool call), so this bundle holds only what one event needs: the
+// argument check, the sources' mappings (the registry), a hand-written completion of the entry
+// and the shared-journal append
 // (core/hookWriter.ts), and, before it, the ingest of what the spool hooks left (core/spool.ts).
 // No lock library, no compaction, no other command. What it does not handle
 // itself it hands, unchanged, to the full command line (dist/cli-full.js, loaded only then):

@@ -1,6 +1,6 @@
 // Entry point of dist/hook.js. The hook bundle itself is dist/hook-body.js (src/hook.ts); this
 // loads it, through a code cache when the process is our command line (dist/cli.js) or hook
-// (compileCache.ts: on Node 20, compiling the bundle was 10 to 15 ms of every hook call), and
+// (compileCache.ts: on Node 20, compiling the bundle was about 10 ms of every hook call), and
 // then runs the command: an agent's hook on the lean path, anything else through the full
 // command line. dist/extension.js, dist/cli-full.js and dist/core.js take shared modules from
 // `require("./hook.js")`: these same exports, so each module still runs once. In any other
